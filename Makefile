@@ -1,0 +1,34 @@
+# OCCE Adhésion — `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test install install-test clean-data
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 ou plus est nécessaire.")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Serve the demo on http://127.0.0.1:$(PORT), creating and seeding data/occe.db the first time.
+run: install
+	$(FLASK) seed-demo
+	@echo "OCCE Adhésion : http://127.0.0.1:$(PORT)"
+	$(FLASK) --debug run --host 127.0.0.1 --port $(PORT)
+
+## Run the whole test suite (unit, integration, browser).
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
