@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from .. import uai
@@ -132,12 +133,13 @@ class ImportForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     login = StringField("Identifiant", validators=[InputRequired("Choisissez un identifiant.")])
-    role = SelectField("Rôle", choices=list(User.ROLES.items()), default=User.SCHOOL)
+    role = SelectField("Rôle", default=User.SCHOOL)
     cooperative_number = StringField("N° de coopérative")
 
     def __init__(self, *args, allowed_roles=(User.SCHOOL,), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r, label) for r, label in User.ROLES.items() if r in allowed_roles]
+        self.role.choices = [SelectChoice(r, label) for r, label in User.ROLES.items()
+                             if r in allowed_roles]
         self.cooperative = None
 
     def validate_login(self, field):
@@ -236,7 +238,8 @@ class CampaignForm(FlaskForm):
 class OptionForm(FlaskForm):
     label = StringField("Libellé", validators=[
         InputRequired("Indiquez le libellé de l'option."), Length(max=80, message="80 caractères au plus.")])
-    kind = SelectField("Type", choices=list(Option.KINDS.items()), default=Option.FLAT)
+    kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in Option.KINDS.items()],
+                       default=Option.FLAT)
     price = EurosField("Prix (€)")
 
     def validate_price(self, field):
