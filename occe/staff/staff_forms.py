@@ -175,10 +175,12 @@ def login_taken_message(existing):
     )
 
 
+BAD_DATE = "Indiquez une date valide (jour, mois, année), par exemple le 1er septembre 2026."
+
+
 class CampaignForm(FlaskForm):
-    opens_on = DateField("Ouverture", validators=[Optional()],
-                         format="%Y-%m-%d")
-    closes_on = DateField("Clôture", validators=[Optional()], format="%Y-%m-%d")
+    opens_on = DateField("Ouverture", validators=[Optional()], invalid_value_message=BAD_DATE)
+    closes_on = DateField("Clôture", validators=[Optional()], invalid_value_message=BAD_DATE)
     base_fee = EurosField("Forfait de base par coopérative (€)")
     pupil_fee = EurosField("Adhésion par élève (€)")
     adult_fee = EurosField("Adhésion par adulte (€)")
@@ -192,11 +194,6 @@ class CampaignForm(FlaskForm):
     goods_rate_ppm = None
     TARIFF = ("base_fee", "pupil_fee", "adult_fee", "member_insurance_fee",
               "goods_included", "subscription_price")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        message = "Indiquez une date valide, par exemple 01/09/2026."
-        self.opens_on.messages = self.closes_on.messages = message
 
     def validate_goods_rate(self, field):
         try:
