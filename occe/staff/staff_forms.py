@@ -27,7 +27,7 @@ def uai_problem(value):
     if not value:
         return None
     if not re.fullmatch(r"\d{7}[A-Z]", value):
-        return "L'UAI compte sept chiffres suivis d'une lettre, par exemple 0990001W."
+        return "L'UAI compte sept chiffres suivis d'une lettre, par exemple 0990001N."
     expected = uai.check_letter(value[:7])
     if value[7] != expected:
         return (
