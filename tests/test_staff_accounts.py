@@ -191,6 +191,10 @@ def test_an_admin_creates_staff_accounts(app, admin, role):
     assert response.status_code == 200
     account = User.get(User.login == "Gestionnaire2")
     assert account.role == role and account.cooperative_id is None and account.must_change_password
+    password = shown_password(response.get_data(as_text=True))
+    letter = admin.post(f"/gestion/comptes/{account.id}/lettre", data={"password": password})
+    text = pdf_text(letter.data)
+    assert "Gestionnaire2" in text and password in text and User.ROLES[role] in text
 
 
 def test_an_admin_resets_and_disables_a_staff_account(app, admin, gestion):

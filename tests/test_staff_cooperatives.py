@@ -269,8 +269,8 @@ def test_a_tampered_preview_is_refused(staff):
     assert Cooperative.select().count() == 0
 
 
-def test_confirmation_checks_again_and_stays_all_or_nothing(staff):
-    """A number created by someone else between preview and confirmation: nothing is imported."""
+def test_confirmation_checks_the_file_again(staff):
+    """A number created by someone else between preview and confirmation becomes an update."""
     page = upload(staff, make_csv(GOOD_ROWS)).get_data(as_text=True)
     make_cooperative(number="099-0202", school_name="Créée entre-temps")
     response = confirm(staff, page)

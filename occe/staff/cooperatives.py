@@ -185,7 +185,12 @@ def confirm_import():
         try:
             created, updated = importer.apply(result)
         except IntegrityError:
+            # A concurrent change the second check could not see: nothing was saved.
             result = importer.preview(sent["text"])
+            if not result.errors:
+                result.errors.append(importer.LineError(1, "", (
+                    "Les coopératives ont été modifiées pendant l'import et rien n'a été "
+                    "enregistré : envoyez le fichier à nouveau.")))
         else:
             audit.record("cooperatives_imported",
                          f"{sent['name']} : {created} créée(s), {updated} mise(s) à jour")
