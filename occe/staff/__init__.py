@@ -23,3 +23,6 @@ def index():
     return render_template(
         "staff/index.html", campaign=campaign, cooperatives=cooperatives, memberships=states
     )
+
+
+from . import accounts, campaigns, cooperatives  # noqa: E402,F401  (they add views to bp)
