@@ -68,7 +68,7 @@ def test_follow_up_shows_a_changement_and_a_partial_payment(login_as, school, ca
     page = home_page(login_as, school)
     assert "<strong>Changement de mandataire reçu</strong>" in page
     assert ">7 octobre 2026</time>" in page
-    assert "follow-up__step--partial" in page
+    assert "follow-up__step--partial" in page and "<strong>Règlement reçu en partie</strong>" in page
     assert "50,00\xa0€ reçus sur 167,20\xa0€ dus" in page
     assert ">8 octobre 2026</time>" in page and "12 octobre 2026" not in page
     assert "<strong>Validée par l&#39;OCCE</strong>" in page and "9 octobre 2026" not in page

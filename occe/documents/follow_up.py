@@ -81,8 +81,9 @@ def _payment_step(membership):
     paid = from_cents(membership.paid_cents)
     if membership.paid_cents == 0:
         return Step("Règlement reçu", PENDING, paid=paid, due=due)
-    status = DONE if membership.paid_cents >= membership.total_cents else PARTIAL
-    return Step("Règlement reçu", status, membership.last_paid_on, paid=paid, due=due)
+    if membership.paid_cents < membership.total_cents:
+        return Step("Règlement reçu en partie", PARTIAL, membership.last_paid_on, paid=paid, due=due)
+    return Step("Règlement reçu", DONE, membership.last_paid_on, paid=paid, due=due)
 
 
 def _occe_step(membership):
