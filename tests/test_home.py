@@ -113,7 +113,7 @@ def test_notes_are_saved_with_htmx_and_the_saving_is_announced(login_as, school)
                                      headers={"HX-Request": "true"})
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
-    assert fragment.lstrip().startswith('<form id="notes"')
+    assert fragment.lstrip().startswith('<form id="notes-form"')
     assert "Réunion coopérative jeudi</textarea>" in fragment
     assert 'id="notes-status"' in fragment and 'hx-swap-oob="innerHTML"' in fragment
     assert "Notes enregistrées à" in fragment
@@ -124,6 +124,7 @@ def test_notes_are_saved_with_htmx_and_the_saving_is_announced(login_as, school)
 def test_the_home_page_has_a_polite_live_region_for_the_notes(login_as, school):
     page = home_page(login_as, school)
     assert '<p id="notes-status" class="notes-status" role="status" aria-live="polite">' in page
+    assert page.count('id="notes"') == 1  # the textarea, which the plain form's redirect targets
     assert 'hx-post="/notes"' in page and 'action="/notes"' in page
 
 
