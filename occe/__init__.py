@@ -67,6 +67,8 @@ def register_blueprints(app):
     app.register_blueprint(home.bp)
     app.register_blueprint(membership.bp)
     app.register_blueprint(staff.bp)
+    from .documents import bp as documents_bp
+    app.register_blueprint(documents_bp)
 
 
 def register_error_pages(app):
