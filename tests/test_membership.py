@@ -511,3 +511,23 @@ def test_each_visible_option_kind_has_its_field(client_school, school, campaign)
         f"option-{visible_option().id}": "1,50",
     })
     assert membership_of(school).total_cents == 2000 + 600 + 150
+
+
+def test_a_recalculation_answers_only_the_recap_so_typing_is_not_overwritten(client_school):
+    """While the teacher types in the next field, a success only swaps the recap."""
+    response = client_school.post("/adhesion/options", headers=HTMX,
+                                  data={"declared_value": "3 000", "subscriptions": "0"})
+    assert response.headers["HX-Reswap"] == "none"
+    assert 'id="options"' not in text(response)
+    assert re.search(r'<section id="recap"[^>]*hx-swap-oob="true"', text(response))
+
+
+def test_a_recalculation_after_errors_gives_back_the_form_without_them(client_school):
+    response = client_school.post("/adhesion/options", headers=HTMX,
+                                  data={"declared_value": "x", "subscriptions": "0"})
+    assert 'name="shown_errors"' in text(response)
+    response = client_school.post("/adhesion/options", headers=HTMX, data={
+        "declared_value": "3 000", "subscriptions": "0", "shown_errors": "1"})
+    body = text(response)
+    assert response.status_code == 200 and "HX-Reswap" not in response.headers
+    assert 'id="options"' in body and "field__error" not in body

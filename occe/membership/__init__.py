@@ -255,8 +255,11 @@ def update_options():
     membership, recap = service.save_options(membership, form.data)
     if not is_htmx():
         return back_to_screen()
-    return render_template("membership/_options_saved.html", options_form=form,
-                           membership=membership, recap=recap)
+    if request.form.get("shown_errors"):
+        return render_template("membership/_options_saved.html", options_form=form,
+                               membership=membership, recap=recap)
+    return (render_template("membership/_recap.html", recap=recap, membership=membership, oob=True),
+            {"HX-Reswap": "none"})
 
 
 @bp.route("/valider", methods=["GET", "POST"])

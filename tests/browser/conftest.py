@@ -1,0 +1,123 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a live server.
+
+The server runs in a thread on a temporary SQLite file seeded with the demo data,
+CSRF on, as a school would meet it. Without /usr/bin/chromium the tests are skipped
+(with a message saying so), except in CI where a missing browser is a failure.
+Never let Playwright download a browser: the Debian package is the one we test.
+"""
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from occe import create_app
+from occe.db import db
+from occe.demo import seed_demo
+from occe.schema import upgrade
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking"]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 360, "height": 740}
+SCREENSHOTS = Path(os.environ.get("OCCE_SCREENSHOTS", "")) if os.environ.get("OCCE_SCREENSHOTS") else None
+
+MISSING = (f"{CHROMIUM} est absent : installez le paquet Debian « chromium » "
+           "pour lancer les tests navigateur.")
+
+DEMO_SCHOOL = ("EcoleDemo", "demo-ecole-2026")
+DEMO_NEIGHBOUR = ("EcoleVoisine", "demo-voisine-2026")
+DEMO_ADMIN = ("AdminOCCE", "demo-occe-2026")
+
+
+def pytest_collection_modifyitems(items):
+    """Skip (or, in CI, fail) the browser tests when Debian's Chromium is missing."""
+    if CHROMIUM.exists() or os.environ.get("CI"):
+        return  # in CI the ``browser`` fixture fails instead
+    skip = pytest.mark.skip(reason=MISSING)
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def free_port():
+    """Return OCCE_TEST_PORT when set (a port given to this machine's user), else a free one."""
+    if os.environ.get("OCCE_TEST_PORT"):
+        return int(os.environ["OCCE_TEST_PORT"])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Serve the demo on a temporary database from a thread; yield its base URL."""
+    data_dir = tmp_path_factory.mktemp("live")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "browser-test-secret",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'live.db'}",
+        "SESSION_COOKIE_SECURE": False,
+    })
+    with app.app_context():
+        upgrade()
+        seed_demo()
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh French-speaking browser tab at 1366×768; ``page.base_url`` is the server."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", base_url=live_server)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base_url = live_server
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login():
+    """Log a page in through the login form: ``login(page, (login, password))``."""
+
+    def _login(page, account=DEMO_SCHOOL):
+        page.goto("/connexion")
+        page.get_by_label("Identifiant").fill(account[0])
+        page.get_by_label("Mot de passe").fill(account[1])
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(lambda url: "/connexion" not in url)
+        return page
+
+    return _login
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot under $OCCE_SCREENSHOTS when set (to look at it)."""
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

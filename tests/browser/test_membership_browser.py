@@ -1,0 +1,128 @@
+"""The membership screen in Debian's Chromium: typing lines with the keyboard,
+editing and deleting them, the recap following every change."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import DEMO_NEIGHBOUR, DEMO_SCHOOL, PHONE, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def blank_row(page):
+    return page.locator("#line-new")
+
+
+def type_line(page, label, person, adults, pupils):
+    """Type a line in the blank row and press Enter, as a teacher would."""
+    row = blank_row(page)
+    row.get_by_label("Classe ou fonction").fill(label)
+    row.get_by_label("Nom").fill(person)
+    row.get_by_label("Adultes").fill(str(adults))
+    row.get_by_label("Élèves").fill(str(pupils))
+    row.get_by_label("Élèves").press("Enter")
+
+
+def recap_total(page):
+    return page.locator("#recap .recap__total td.num")
+
+
+def test_add_edit_and_delete_lines_with_the_keyboard(page, login):
+    """Enter adds a line and puts the cursor in the new blank line; the recap follows."""
+    login(page, DEMO_SCHOOL)
+    page.get_by_role("link", name="Adhésion", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Adhésion 2026-2027"))).to_be_visible()
+    expect(recap_total(page)).to_have_text("20,00\xa0€")
+
+    type_line(page, "CP", "Mme Martin", 1, 24)
+    expect(page.locator("tr.line", has_text="Mme Martin")).to_contain_text("66,70\xa0€")
+    # The focus is on the new blank line's first field: the next line is typed straight away.
+    expect(blank_row(page).get_by_label("Classe ou fonction")).to_be_focused()
+    page.keyboard.type("CE1")
+    page.keyboard.press("Tab")
+    page.keyboard.type("M. Durand")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2")
+    page.keyboard.press("Tab")
+    page.keyboard.type("26")
+    page.keyboard.press("Enter")
+    expect(page.locator("tr.line", has_text="M. Durand")).to_contain_text("76,20\xa0€")
+    type_line(page, "ATSEM", "Mme Petit", 1, 0)
+    expect(recap_total(page)).to_have_text("167,20\xa0€")
+
+    # A wrong value: the French message beside the field, nothing added.
+    type_line(page, "CM1", "M. Roux", 1, 150)
+    expect(blank_row(page).get_by_text("Le nombre d'élèves doit être un entier entre 0 et 99.")).to_be_visible()
+    expect(page.locator("tr.line", has_text="M. Roux")).to_have_count(0)
+    expect(recap_total(page)).to_have_text("167,20\xa0€")
+    blank_row(page).get_by_label("Élèves").fill("")
+    blank_row(page).get_by_label("Classe ou fonction").fill("")
+    blank_row(page).get_by_label("Nom").fill("")
+    blank_row(page).get_by_label("Adultes").fill("")
+
+    # The options recalculate on change.
+    page.get_by_label("Valeur déclarée des biens").fill("5 000")
+    page.get_by_label("Nombre d'abonnements").fill("1")
+    page.get_by_label("Participation volontaire").fill("10")
+    page.get_by_label("Participation volontaire").press("Tab")
+    expect(recap_total(page)).to_have_text("222,84\xa0€")
+    screenshot(page, "membership-desktop")
+
+    # Modifier (the pencil), then Enregistrer.
+    row = page.locator("tr.line", has_text="Mme Martin")
+    row.get_by_role("link", name="Modifier la ligne CP").click()
+    editing = page.locator("tr.line--form", has=page.get_by_role("button", name="Enregistrer"))
+    expect(editing.get_by_label("Élèves")).to_have_value("24")
+    editing.get_by_label("Élèves").fill("25")
+    screenshot(page, "membership-editing")
+    editing.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("tr.line", has_text="Mme Martin")).to_contain_text("69,30\xa0€")
+    expect(recap_total(page)).to_have_text("225,44\xa0€")
+
+    # Modifier then Annuler leaves the line as it was.
+    page.get_by_role("link", name="Modifier la ligne CE1").click()
+    page.get_by_role("link", name="Annuler").click()
+    expect(page.locator("tr.line", has_text="M. Durand")).to_contain_text("76,20\xa0€")
+
+    # Supprimer (the cross) asks first; refusing keeps the line.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("link", name="Supprimer la ligne ATSEM").click()
+    expect(page.locator("tr.line", has_text="Mme Petit")).to_have_count(1)
+    page.once("dialog", lambda dialog: (dialog.message == "Supprimer cette ligne ?") and dialog.accept())
+    page.get_by_role("link", name="Supprimer la ligne ATSEM").click()
+    expect(page.locator("tr.line", has_text="Mme Petit")).to_have_count(0)
+    expect(recap_total(page)).to_have_text("221,14\xa0€")
+
+    # What was typed is in the database: a reload shows the same.
+    page.reload()
+    expect(page.locator("tr.line:not(.line--form)")).to_have_count(2)
+    expect(recap_total(page)).to_have_text("221,14\xa0€")
+
+
+def test_a_line_deleted_in_another_tab_shows_a_message(page, login):
+    login(page, DEMO_NEIGHBOUR)
+    page.goto("/adhesion/")
+    type_line(page, "PS", "Mme Roussel", 1, 20)
+    expect(page.locator("tr.line", has_text="Mme Roussel")).to_have_count(1)
+    other = page.context.new_page()
+    other.goto("/adhesion/")
+    other.once("dialog", lambda dialog: dialog.accept())
+    other.get_by_role("link", name="Supprimer la ligne PS").click()
+    expect(other.locator("tr.line", has_text="Mme Roussel")).to_have_count(0)
+
+    page.get_by_role("link", name="Modifier la ligne PS").click()
+    expect(page.locator("#messages")).to_contain_text("Cette ligne n'existe plus")
+
+
+def test_the_screen_on_a_phone(page, login):
+    """At 360 px the lines read as small cards and nothing needs a sideways scroll."""
+    login(page, DEMO_SCHOOL)
+    page.set_viewport_size(PHONE)
+    page.goto("/adhesion/")
+    type_line(page, "GS", "Mme Lefèvre", 2, 27)
+    expect(page.locator("tr.line", has_text="Mme Lefèvre")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    screenshot(page, "membership-phone")
