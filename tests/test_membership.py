@@ -531,3 +531,24 @@ def test_a_recalculation_after_errors_gives_back_the_form_without_them(client_sc
     body = text(response)
     assert response.status_code == 200 and "HX-Reswap" not in response.headers
     assert 'id="options"' in body and "field__error" not in body
+
+
+@pytest.mark.parametrize("path", ["/adhesion/lignes/{id}", "/adhesion/lignes/{id}/supprimer"])
+def test_a_line_deleted_between_reading_and_saving_answers_404(client_school, worked,
+                                                               monkeypatch, path):
+    """The other tab's deletion lands between this request's read and its write."""
+    import occe.membership as views
+
+    read = views.get_line_for
+
+    def read_then_lose(user, line_id):
+        line = read(user, line_id)
+        MembershipLine.delete_by_id(line_id)
+        return line
+
+    monkeypatch.setattr(views, "get_line_for", read_then_lose)
+    line = first_line(worked)
+    response = client_school.post(path.format(id=line.id), headers=HTMX, data=line_data())
+    assert response.status_code == 404
+    assert "Cette ligne n&#39;existe plus" in text(response)
+    assert Membership.get_by_id(worked.id).total_cents == 16720

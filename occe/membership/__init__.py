@@ -8,6 +8,7 @@ JavaScript. Invalid input answers 422 with the same markup and French messages.
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from ..models import Campaign, Membership, MembershipLine, MembershipOption
 from . import forms, service
@@ -74,8 +76,8 @@ def refused(error):
 
 @bp.errorhandler(MembershipLine.DoesNotExist)
 def line_gone(error):
-    """A line deleted in another tab between reading and writing: the usual 404 message."""
-    abort(404, LINE_GONE)
+    """A line deleted in another tab between reading and writing: the usual 404 answer."""
+    return current_app.handle_user_exception(NotFound(LINE_GONE))
 
 
 # --- Rendering helpers -----------------------------------------------------------------

@@ -6,9 +6,11 @@ CSRF on, as a school would meet it. Without /usr/bin/chromium the tests are skip
 Never let Playwright download a browser: the Debian package is the one we test.
 """
 
+import itertools
 import os
 import socket
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from occe import create_app
 from occe.db import db
 from occe.demo import seed_demo
 from occe.schema import upgrade
+
+from ..factories import PASSWORD, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -53,9 +57,26 @@ def free_port():
         return sock.getsockname()[1]
 
 
+@dataclass
+class LiveServer:
+    url: str
+    database: object  # the Peewee database the server uses
+
+    def activate(self):
+        """Point the app's one database handle back at this server's database.
+
+        Other tests' ``app`` fixtures rebind the process-wide handle; the server's
+        threads and the test's own queries must use the live database again.
+        """
+        db.initialize(self.database)
+
+
+_accounts = itertools.count(1)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """Serve the demo on a temporary database from a thread; yield its base URL."""
+    """Serve the demo on a temporary database from a thread; yield a ``LiveServer``."""
     data_dir = tmp_path_factory.mktemp("live")
     app = create_app({
         "TESTING": True,
@@ -67,10 +88,12 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade()
         seed_demo()
+    live = LiveServer(url="", database=db.obj)
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    live.url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield live
     server.shutdown()
     thread.join()
     if not db.is_closed():
@@ -92,13 +115,25 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh French-speaking browser tab at 1366×768; ``page.base_url`` is the server."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", base_url=live_server)
+    """A fresh French-speaking browser tab at 1366×768, relative URLs on the server."""
+    live_server.activate()
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.base_url = live_server
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_school(live_server):
+    """A school account of its own in the live database: ``(login, password)``.
+
+    The demo accounts are shared by the whole session; a test that validates or
+    fills a membership takes a new school so the others keep their starting point.
+    """
+    live_server.activate()
+    user = make_user(f"EcoleTest{next(_accounts)}")
+    return user.login, PASSWORD
 
 
 @pytest.fixture
