@@ -9,33 +9,16 @@ import pytest
 from occe.models import Membership, MembershipLine, MembershipOption, Option, User
 
 from .factories import WORKED_EXAMPLE_LINES, make_membership, make_user
-
-HTMX = {"HX-Request": "true"}
-FIELDS = ("label", "person", "adults", "pupils")
-
-
-def line_data(label="CP", person="Mme Martin", adults="1", pupils="24"):
-    return dict(label=label, person=person, adults=str(adults), pupils=str(pupils))
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def recap_total(page):
-    """Return the amount shown on the recap's "Total" row."""
-    match = re.search(r'class="recap__total">.*?<td class="num">([^<]+)</td>', page, re.S)
-    return match.group(1).replace("\u202f", " ").replace("\xa0", " ")
-
-
-@pytest.fixture
-def school(campaign):
-    return make_user("EcoleDemo")
-
-
-@pytest.fixture
-def client_school(school, login_as):
-    return login_as(school)
+from .membership_support import (  # noqa: F401 (fixtures)
+    HTMX,
+    LINE_ENDPOINTS,
+    client_school,
+    line_data,
+    recap_total,
+    school,
+    text,
+    worked,
+)
 
 
 def membership_of(user):
@@ -241,11 +224,6 @@ class QueryCounter(logging.Handler):
 # --- Editing and deleting --------------------------------------------------------------
 
 
-@pytest.fixture
-def worked(school, campaign):
-    return make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES)
-
-
 def first_line(membership):
     return membership.lines.order_by(MembershipLine.id).first()
 
@@ -345,13 +323,7 @@ def test_supprimer_without_javascript_redirects_with_a_message(client_school, wo
     assert "La ligne « CP » a été supprimée." in text(client_school.get("/adhesion/"))
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/adhesion/lignes/{id}"),
-    ("get", "/adhesion/lignes/{id}/modifier"),
-    ("post", "/adhesion/lignes/{id}"),
-    ("get", "/adhesion/lignes/{id}/supprimer"),
-    ("post", "/adhesion/lignes/{id}/supprimer"),
-])
+@pytest.mark.parametrize("method, path", LINE_ENDPOINTS)
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
 def test_a_line_deleted_in_another_tab_answers_a_404_message(
         client_school, worked, method, path, headers):
@@ -373,13 +345,7 @@ def neighbour(campaign):
                            lines=[("Secret-CM1", "Mme Voisine-Cachée", 1, 12)])
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/adhesion/lignes/{id}"),
-    ("get", "/adhesion/lignes/{id}/modifier"),
-    ("post", "/adhesion/lignes/{id}"),
-    ("get", "/adhesion/lignes/{id}/supprimer"),
-    ("post", "/adhesion/lignes/{id}/supprimer"),
-])
+@pytest.mark.parametrize("method, path", LINE_ENDPOINTS)
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
 def test_another_cooperatives_line_answers_404_with_nothing_of_it(
         client_school, neighbour, method, path, headers):
@@ -552,3 +518,22 @@ def test_a_line_deleted_between_reading_and_saving_answers_404(client_school, wo
     assert response.status_code == 404
     assert "Cette ligne n&#39;existe plus" in text(response)
     assert Membership.get_by_id(worked.id).total_cents == 16720
+
+
+def test_the_recap_and_lines_partials_render_on_their_own(app, worked):
+    """Staff pages include them with only the documented context."""
+    from flask import render_template
+
+    from occe.membership import service
+
+    membership = Membership.get_by_id(worked.id)
+    recap = service.recap_for(membership)
+    with app.test_request_context():
+        recap_html = render_template("membership/_recap.html", recap=recap, membership=membership)
+        table_html = render_template("membership/_lines_table.html",
+                                     rows=service.lines_with_amounts(membership, recap))
+    assert recap_html.lstrip().startswith('<section id="recap"')
+    assert recap_total(recap_html) == "167,20 €"
+    assert table_html.lstrip().startswith('<div id="lines-table"')
+    assert "Mme Martin" in table_html and "66,70\xa0€" in table_html
+    assert "<input" not in table_html and "Modifier" not in table_html

@@ -7,40 +7,18 @@ import threading
 
 import pytest
 
-from occe import create_app
 from occe.membership import service
 from occe.models import AuditEvent, Campaign, Membership, MembershipLine, MembershipOption
-from occe.schema import upgrade
 
-from .factories import (
-    PASSWORD,
-    WORKED_EXAMPLE_LINES,
-    make_association,
-    make_campaign,
-    make_membership,
-    make_user,
+from .factories import PASSWORD, WORKED_EXAMPLE_LINES, make_membership, make_user
+from .membership_support import (  # noqa: F401 (fixtures)
+    HTMX,
+    app_on_file,
+    client_school,
+    school,
+    text,
+    worked,
 )
-
-HTMX = {"HX-Request": "true"}
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def school(campaign):
-    return make_user("EcoleDemo")
-
-
-@pytest.fixture
-def client_school(school, login_as):
-    return login_as(school)
-
-
-@pytest.fixture
-def worked(school, campaign):
-    return make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES)
 
 
 def fresh(membership):
@@ -163,15 +141,8 @@ def test_a_stale_second_validation_changes_nothing(school, worked):
 
 def test_two_validations_sent_at_once_produce_exactly_one(tmp_path):
     """Two browsers click "Valider définitivement" at the same moment."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.db'}", "SESSION_COOKIE_SECURE": False,
-        "WTF_CSRF_ENABLED": False,
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-        campaign = make_campaign()
+    app = app_on_file(tmp_path, WTF_CSRF_ENABLED=False)
+    campaign = Campaign.current()
     school = make_user("EcoleDemo")
     membership = make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES)
     clients = []
@@ -198,14 +169,7 @@ def test_two_validations_sent_at_once_produce_exactly_one(tmp_path):
 
 def test_htmx_posts_carry_the_csrf_token_in_a_header(tmp_path):
     """The load test posts lines with the token from <body hx-headers>, CSRF on."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'csrf.db'}", "SESSION_COOKIE_SECURE": False,
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-        make_campaign()
+    app = app_on_file(tmp_path)
     make_user("EcoleDemo")
     client = app.test_client()
     login_page = text(client.get("/connexion"))

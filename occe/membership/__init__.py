@@ -86,11 +86,10 @@ def line_gone(error):
 def screen_context(membership, recap=None, **extra):
     """Return what the membership page needs: rows with amounts, recap, options form."""
     recap = recap or recap_for(membership)
-    lines = list(membership.lines.order_by(MembershipLine.id))
     context = dict(
         membership=membership,
         recap=recap,
-        rows=service.line_rows(lines, service.line_tariff(membership, recap)),
+        rows=service.lines_with_amounts(membership, recap),
         editable=membership.is_draft and not current_user.is_staff,
         new_form=forms.LineForm(),
         options_form=None,

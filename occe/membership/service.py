@@ -265,3 +265,13 @@ def line_tariff(membership, recap):
 def line_rows(lines, tariff):
     """Pair each line with its amounts, computed in Python from already loaded lines."""
     return [(line, fees.line_amounts(tariff, line.adults, line.pupils)) for line in lines]
+
+
+def lines_with_amounts(membership, recap):
+    """Return the ``(line, amounts)`` rows of ``templates/membership/_lines_table.html``.
+
+    One query for the lines; ``recap`` is the membership's (``recap_for``), so the
+    lines of a validated membership add up to its frozen total.
+    """
+    lines = membership.lines.order_by(MembershipLine.id)
+    return line_rows(lines, line_tariff(membership, recap))
