@@ -21,7 +21,7 @@ from ..models import (
     Payment,
     utcnow,
 )
-from ..money import from_cents, to_cents
+from ..money import format_euros, from_cents, to_cents
 
 
 class StateError(Exception):
@@ -234,7 +234,8 @@ def validate_by_school(membership, user):
         )
         if changed != 1:
             raise StateError(ALREADY_VALIDATED)
-        audit.record("membership_school_validated", f"Total {membership.total_cents} centimes",
+        audit.record("membership_school_validated",
+                     f"Total arrêté : {format_euros(from_cents(membership.total_cents))}",
                      user=user, membership=membership)
     return Membership.get_by_id(membership.id)
 
