@@ -5,11 +5,12 @@ the campaign's tariff); a validated membership answers with its frozen snapshot,
 a later tariff edit never changes it.
 """
 
+import dataclasses
 import json
 
 from peewee import fn
 
-from .. import fees
+from .. import audit, fees
 from ..db import db
 from ..models import (
     Campaign,
@@ -20,11 +21,15 @@ from ..models import (
     Payment,
     utcnow,
 )
-from ..money import from_cents, to_cents
+from ..money import format_euros, from_cents, to_cents
 
 
 class StateError(Exception):
     """Raised, with a French message, when a membership's state forbids an action."""
+
+
+class NothingToValidate(StateError):
+    """Raised when a school validates a membership that has no line."""
 
 
 def membership_for(cooperative, campaign=None):
@@ -112,3 +117,162 @@ def refresh_campaign_drafts(campaign):
     with db.atomic():
         for membership in campaign.memberships.where(Membership.state == Membership.DRAFT):
             refresh_totals(membership)
+
+
+# --- Changes made by the school on its draft ------------------------------------------
+#
+# Every change runs in one transaction that starts by "locking the draft": a conditional
+# UPDATE ... WHERE state = 'draft'. It takes the membership's row lock (PostgreSQL) or
+# the write lock (SQLite's BEGIN IMMEDIATE) before anything is read, so a change and the
+# school's validation never interleave, and a validated membership changes nothing.
+
+LOCKED_MESSAGE = (
+    "Votre adhésion a été validée : elle ne peut plus être modifiée. "
+    "Pour toute correction, contactez votre OCCE."
+)
+ALREADY_VALIDATED = "Votre adhésion est déjà validée."
+NO_LINE_MESSAGE = "Ajoutez au moins une ligne (une classe ou une fonction) avant de valider."
+
+
+def lock_draft(membership_id):
+    """Lock a draft for this transaction and return it freshly read; StateError otherwise."""
+    touched = (
+        Membership.update(updated_at=utcnow())
+        .where((Membership.id == membership_id) & (Membership.state == Membership.DRAFT))
+        .execute()
+    )
+    if touched != 1:
+        raise StateError(LOCKED_MESSAGE)
+    return Membership.get_by_id(membership_id)
+
+
+def line_count(membership):
+    """Return how many lines the membership has."""
+    return MembershipLine.select().where(MembershipLine.membership == membership).count()
+
+
+def add_line(membership, values, max_lines):
+    """Add a line to a draft; return ``(line, recap)``, or ``(None, None)`` at the limit."""
+    with db.atomic():
+        membership = lock_draft(membership.id)
+        if line_count(membership) >= max_lines:
+            return None, None
+        line = MembershipLine.create(membership=membership, **values)
+        return line, refresh_totals(membership)
+
+
+def update_line(line, values):
+    """Change a line of a draft; return ``(line, recap)``."""
+    with db.atomic():
+        membership = lock_draft(line.membership_id)
+        for name, value in values.items():
+            setattr(line, name, value)
+        if line.save() != 1:
+            raise MembershipLine.DoesNotExist
+        return line, refresh_totals(membership)
+
+
+def delete_line(line):
+    """Delete a line of a draft; return the new recap."""
+    with db.atomic():
+        membership = lock_draft(line.membership_id)
+        if line.delete_instance() != 1:
+            raise MembershipLine.DoesNotExist
+        return refresh_totals(membership)
+
+
+def save_options(membership, data):
+    """Store the declared value, the subscriptions and the chosen visible options."""
+    with db.atomic():
+        membership = lock_draft(membership.id)
+        membership.declared_value_cents = data["declared_value_cents"]
+        membership.subscriptions = data["subscriptions"]
+        for option_id, (quantity, amount_cents) in data["options"].items():
+            (
+                MembershipOption.insert(
+                    membership=membership, option=option_id,
+                    quantity=quantity, amount_cents=amount_cents,
+                )
+                .on_conflict(
+                    conflict_target=[MembershipOption.membership, MembershipOption.option],
+                    update={MembershipOption.quantity: quantity,
+                            MembershipOption.amount_cents: amount_cents},
+                )
+                .execute()
+            )
+        return membership, refresh_totals(membership)
+
+
+def validate_by_school(membership, user):
+    """Validate a draft for good: freeze its recap, record who and when.
+
+    The state changes through ``UPDATE ... WHERE state = 'draft'``: of two validations
+    sent at once exactly one changes a row; the other raises StateError.
+    """
+    with db.atomic():
+        try:
+            membership = lock_draft(membership.id)
+        except StateError:
+            raise StateError(ALREADY_VALIDATED) from None
+        if line_count(membership) == 0:
+            raise NothingToValidate(NO_LINE_MESSAGE)
+        freeze(membership)
+        now = utcnow()
+        changed = (
+            Membership.update(
+                state=Membership.SCHOOL_VALIDATED,
+                snapshot=membership.snapshot,
+                pupils=membership.pupils,
+                adults=membership.adults,
+                total_cents=membership.total_cents,
+                school_validated_at=now,
+                school_validated_by=user,
+                updated_at=now,
+            )
+            .where((Membership.id == membership.id) & (Membership.state == Membership.DRAFT))
+            .execute()
+        )
+        if changed != 1:
+            raise StateError(ALREADY_VALIDATED)
+        audit.record("membership_school_validated",
+                     f"Total arrêté : {format_euros(from_cents(membership.total_cents))}",
+                     user=user, membership=membership)
+    return Membership.get_by_id(membership.id)
+
+
+def line_tariff(membership, recap):
+    """Return the unit prices that give each line's amounts, matching ``recap``.
+
+    A draft uses the campaign's tariff. A validated membership's lines must add up to
+    its frozen recap even if the tariff changed since: its unit prices are read back
+    from the snapshot (each item is a count times a price in cents, so exactly).
+    """
+    tariff = membership.campaign.tariff()
+    if membership.snapshot is None:
+        return tariff
+
+    def unit(amount, count, current):
+        return (amount / count).quantize(fees.CENT) if count else current
+
+    return dataclasses.replace(
+        tariff,
+        pupil_fee=unit(recap.pupil_amount, recap.pupils, tariff.pupil_fee),
+        adult_fee=unit(recap.adult_amount, recap.adults, tariff.adult_fee),
+        member_insurance_fee=unit(recap.member_insurance, recap.insured,
+                                  tariff.member_insurance_fee),
+    )
+
+
+def line_rows(lines, tariff):
+    """Pair each line with its amounts, computed in Python from already loaded lines."""
+    return [(line, fees.line_amounts(tariff, line.adults, line.pupils)) for line in lines]
+
+
+def lines_with_amounts(membership, recap):
+    """Return the ``(line, amounts)`` rows of ``templates/membership/_lines_table.html``.
+
+    One query for the lines; ``recap`` is the membership's (``recap_for``), so the
+    lines of a validated membership add up to its frozen total.
+    """
+    lines = membership.lines.order_by(MembershipLine.id)
+    return line_rows(lines, line_tariff(membership, recap))
