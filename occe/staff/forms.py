@@ -3,7 +3,14 @@
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..models import Membership, Payment
@@ -35,7 +42,7 @@ class FrenchSelectField(SelectField):
     """A select whose unknown value is refused in French."""
 
     def pre_validate(self, form):
-        if self.data not in {value for value, _ in self.choices}:
+        if self.data not in {choice.value for choice in self.choices}:
             raise ValidationError("Choisissez une valeur de la liste.")
 
 
@@ -57,7 +64,10 @@ class PaymentForm(FlaskForm):
     """A payment received: amount in euros (decimal comma), mode, date, reference."""
 
     amount = StringField("Montant", validators=[InputRequired("Indiquez le montant reçu.")])
-    mode = FrenchSelectField("Mode de règlement", choices=list(Payment.MODES.items()))
+    mode = FrenchSelectField(
+        "Mode de règlement",
+        choices=[SelectChoice(value, label) for value, label in Payment.MODES.items()],
+    )
     paid_on = FrenchDateField(
         "Date", validators=[InputRequired("Indiquez la date du règlement."), not_in_future],
         default=date.today,
