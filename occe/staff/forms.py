@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..models import Membership, Payment
 from ..money import AmountError, parse_euros, to_cents
@@ -93,7 +93,7 @@ class CancelPaymentForm(FlaskForm):
     """Why a payment is cancelled (a bounced cheque, a typing error…)."""
 
     reason = TextAreaField("Motif de l'annulation", validators=[
-        InputRequired("Indiquez pourquoi ce règlement est annulé."),
+        DataRequired("Indiquez pourquoi ce règlement est annulé."),
         Length(max=500, message="500 caractères au plus."),
     ])
 
@@ -112,7 +112,7 @@ class ReopenForm(FlaskForm):
     # The state the staff member saw: two people reopening at once do it once.
     expected_state = HiddenField()
     reason = TextAreaField("Motif de la réouverture", validators=[
-        InputRequired("Indiquez pourquoi l'adhésion est rouverte (ce qui est à corriger)."),
+        DataRequired("Indiquez pourquoi l'adhésion est rouverte (ce qui est à corriger)."),
         Length(max=500, message="500 caractères au plus."),
     ])
 

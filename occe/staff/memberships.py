@@ -285,7 +285,7 @@ def add_payment(membership, form):
             amount_cents=form.amount_cents,
             mode=form.mode.data,
             paid_on=form.paid_on.data,
-            reference=form.reference.data.strip(),
+            reference=(form.reference.data or "").strip(),
             recorded_by=current_user.id,
         )
         audit.record("payment_recorded", describe_payment(payment), membership=membership)
@@ -474,7 +474,7 @@ def cancel(membership_id, payment_id):
     if not form.validate():
         return render_membership(membership, 422, cancel_forms={payment.id: form})
     try:
-        cancel_payment(membership, payment, form.reason.data.strip())
+        cancel_payment(membership, payment, (form.reason.data or "").strip())
     except StateError as error:
         abort(409, str(error))
     return back_to(membership, "reglements", "Règlement annulé.")
@@ -488,7 +488,7 @@ def validate(membership_id):
     form = ValidateForm(prefix="validation")
     if form.validate():
         try:
-            if validate_membership(membership, form.reason.data.strip()):
+            if validate_membership(membership, (form.reason.data or "").strip()):
                 return back_to(membership, "validation", "Adhésion validée par l'OCCE.")
         except StateError as error:
             abort(409, str(error))
@@ -509,7 +509,7 @@ def reopen(membership_id):
             abort(409, "Cette adhésion ne peut pas être rouverte dans son état actuel.")
         return render_membership(membership, 422, reopen_form=form)
     try:
-        reopen_membership(membership, form.expected_state.data, form.reason.data.strip())
+        reopen_membership(membership, form.expected_state.data, (form.reason.data or "").strip())
     except StateError as error:
         abort(409, str(error))
     return back_to(membership, "validation",
