@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from occe.models import Membership
 from occe.money import format_euros
 from occe.staff import reports
 
@@ -81,3 +82,12 @@ def test_the_chart_is_an_accessible_svg_with_its_table(login_as, campaign_in_pro
 def test_the_dashboard_of_an_install_without_campaign(login_as, app):
     page = login_as(make_staff()).get("/gestion/").get_data(as_text=True)
     assert "Aucune campagne n'est en cours" in page
+
+
+def test_an_overpayment_does_not_reduce_what_the_others_owe(campaign_in_progress):
+    """E (54,60 €) overpaid by 100 €: D still owes 26,30 €, E nothing."""
+    e = Membership.get(Membership.total_cents == 5460)
+    pay(e, 10000)
+    figures = reports.campaign_figures(campaign_in_progress)
+    assert figures.outstanding_cents == 2630
+    assert figures.received_cents == 18000

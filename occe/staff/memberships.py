@@ -408,6 +408,7 @@ def render_membership(membership, status=200, **forms):
         ),
         cancel_forms=cancel_forms,
         receipt_forms=receipt_forms,
+        invalid=status == 422,
     )
     return render_template("staff/membership.html", **context), status
 

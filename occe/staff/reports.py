@@ -9,7 +9,7 @@ the chosen options, the payments and the documents loaded in bulk beforehand.
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
 from .. import fees
 from ..db import is_sqlite
@@ -53,6 +53,7 @@ class StateFigures:
     adults: int = 0
     due_cents: int = 0
     received_cents: int = 0
+    outstanding_cents: int = 0  # what remains to pay, membership by membership
 
     @property
     def label(self):
@@ -61,10 +62,6 @@ class StateFigures:
     @property
     def insured(self):
         return self.pupils + self.adults
-
-    @property
-    def outstanding_cents(self):
-        return self.due_cents - self.received_cents
 
 
 @dataclass
@@ -118,45 +115,44 @@ class CampaignFigures:
 
 
 def campaign_figures(campaign):
-    """Return the dashboard's figures for ``campaign`` in three aggregate queries."""
+    """Return the dashboard's figures for ``campaign`` in two aggregate queries."""
     figures = CampaignFigures(
         cooperatives=Cooperative.select().count(),
         by_state={state: StateFigures(state) for state in STATE_LABELS},
     )
-    started = has_lines().alias("started")
+    paid = (
+        Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
+        .where((Payment.membership == Membership.id) & Payment.cancelled_at.is_null())
+    )
+    # What each school still owes, never less than nothing: an overpayment by one school
+    # does not reduce what the others owe.
+    owed = Case(None, [((Membership.total_cents - paid) > 0, Membership.total_cents - paid)], 0)
     rows = (
         Membership.select(
             Membership.state,
-            started,
+            has_lines().alias("started"),
             fn.COUNT(Membership.id),
             fn.COALESCE(fn.SUM(Membership.pupils), 0),
             fn.COALESCE(fn.SUM(Membership.adults), 0),
             fn.COALESCE(fn.SUM(Membership.total_cents), 0),
+            fn.COALESCE(fn.SUM(paid), 0),
+            fn.COALESCE(fn.SUM(owed), 0),
         )
         .where(Membership.campaign == campaign)
         .group_by(Membership.state, SQL("started"))
         .tuples()
     )
     memberships = 0
-    for state, is_started, count, pupils, adults, due in rows:
+    for state, is_started, count, pupils, adults, due, received, outstanding in rows:
         memberships += count
         target = figures[dashboard_state(state, is_started)]
         target.memberships += count
         target.pupils += pupils
         target.adults += adults
         target.due_cents += due
+        target.received_cents += received
+        target.outstanding_cents += outstanding
     figures[NOT_STARTED].memberships += figures.cooperatives - memberships
-    payments = (
-        Payment.select(
-            Membership.state, has_lines(), fn.COALESCE(fn.SUM(Payment.amount_cents), 0)
-        )
-        .join(Membership)
-        .where((Membership.campaign == campaign) & Payment.cancelled_at.is_null())
-        .group_by(Membership.state, has_lines())
-        .tuples()
-    )
-    for state, is_started, received in payments:
-        figures[dashboard_state(state, is_started)].received_cents += received
     return figures
 
 
