@@ -102,7 +102,8 @@ def xlsx_file(title, header, rows):
 
 
 def xlsx_cell(sheet, value):
-    """Return a cell for ``value``: amounts and dates formatted, text neutralised."""
+    """Return a cell for ``value``: amounts and dates formatted, text neutralised (plain
+    values need no cell object, which keeps 30,000 rows quick to write)."""
     if isinstance(value, Money):
         cell = WriteOnlyCell(sheet, value=Decimal(value))
         cell.number_format = EURO_FORMAT
@@ -112,8 +113,8 @@ def xlsx_cell(sheet, value):
         cell.number_format = DATE_FORMAT + (" hh:mm" if isinstance(value, datetime) else "")
         return cell
     if isinstance(value, str):
-        return WriteOnlyCell(sheet, value=neutralise(value))
-    return WriteOnlyCell(sheet, value=value)
+        return neutralise(value)
+    return value
 
 
 # ---- What each export holds -------------------------------------------------------
@@ -134,11 +135,11 @@ def membership_table(campaign):
 
     def rows():
         for report in reports.membership_reports(campaign):
-            m, coop, recap = report.membership, report.cooperative, report.recap
+            m, recap = report.row, report.recap
             chosen = dict(recap.option_items)
             yield [
-                coop.number, coop.school_name, coop.uai, coop.commune, coop.circonscription,
-                m.state_label, recap.pupils, recap.adults, recap.insured,
+                m.number, m.school_name, m.uai, m.commune, m.circonscription,
+                report.state_label, recap.pupils, recap.adults, recap.insured,
                 Money(recap.base_fee), Money(recap.pupil_amount), Money(recap.adult_amount),
                 Money(recap.member_insurance), Money(recap.declared_value),
                 Money(recap.goods_insurance), recap.subscriptions, Money(recap.subscription),
@@ -157,19 +158,22 @@ def line_table(campaign):
     header = ["N° de coopérative", "École", "UAI", "Circonscription", "État",
               "Classe ou fonction", "Nom", "Adultes", "Élèves", "Assurés"]
     query = (
-        MembershipLine.select(MembershipLine, Membership, Cooperative)
+        MembershipLine.select(
+            Cooperative.number, Cooperative.school_name, Cooperative.uai,
+            Cooperative.circonscription, Membership.state, MembershipLine.label,
+            MembershipLine.person, MembershipLine.adults, MembershipLine.pupils,
+        )
         .join(Membership)
         .join(Cooperative)
         .where(Membership.campaign == campaign)
         .order_by(Cooperative.number, MembershipLine.id)
+        .tuples()
     )
 
     def rows():
-        for line in query.iterator():
-            m = line.membership
-            coop = m.cooperative
-            yield [coop.number, coop.school_name, coop.uai, coop.circonscription, m.state_label,
-                   line.label, line.person, line.adults, line.pupils, line.adults + line.pupils]
+        for number, name, uai, circonscription, state, label, person, adults, pupils in query.iterator():
+            yield [number, name, uai, circonscription, Membership.STATES[state],
+                   label, person, adults, pupils, adults + pupils]
 
     return header, rows()
 
@@ -178,24 +182,25 @@ def payment_table(campaign):
     """Return ``(header, rows)`` of the payments export, cancelled ones included."""
     header = ["N° de coopérative", "École", "Date", "Montant", "Mode", "Référence",
               "Enregistré par", "Enregistré le", "Annulé le", "Motif d'annulation"]
-    recorder = User.alias()
     query = (
-        Payment.select(Payment, Membership, Cooperative, recorder)
+        Payment.select(
+            Cooperative.number, Cooperative.school_name, Payment.paid_on, Payment.amount_cents,
+            Payment.mode, Payment.reference, User.login, Payment.recorded_at,
+            Payment.cancelled_at, Payment.cancel_reason,
+        )
         .join(Membership)
         .join(Cooperative)
         .switch(Payment)
-        .join(recorder, JOIN.LEFT_OUTER, on=(Payment.recorded_by == recorder.id), attr="recorder")
+        .join(User, JOIN.LEFT_OUTER, on=(Payment.recorded_by == User.id))
         .where(Membership.campaign == campaign)
         .order_by(Payment.paid_on, Payment.id)
+        .tuples()
     )
 
     def rows():
-        for payment in query.iterator():
-            coop = payment.membership.cooperative
-            yield [coop.number, coop.school_name, payment.paid_on,
-                   Money(from_cents(payment.amount_cents)), payment.mode_label,
-                   payment.reference, payment.recorder.login if payment.recorder else "", payment.recorded_at,
-                   payment.cancelled_at, payment.cancel_reason]
+        for number, name, paid_on, cents, mode, reference, login, at, cancelled_at, reason in query.iterator():
+            yield [number, name, paid_on, Money(from_cents(cents)), Payment.MODES[mode],
+                   reference, login or "", at, cancelled_at, reason]
 
     return header, rows()
 

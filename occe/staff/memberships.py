@@ -218,8 +218,11 @@ def current_campaign():
 # ---- One membership: the staff's actions ------------------------------------------
 
 
-def get_membership(membership_id):
-    """Return a membership with its cooperative and campaign, or abort 404."""
+def get_membership(membership_id, document_kind=None):
+    """Return a membership with its cooperative and campaign, or abort 404 (also for an
+    unknown kind of document, when one is named)."""
+    if document_kind is not None and document_kind not in DocumentReceipt.KINDS:
+        abort(404)
     membership = (
         Membership.select(Membership, Cooperative, Campaign)
         .join(Cooperative)
@@ -430,9 +433,7 @@ def membership(membership_id):
 @staff_required
 def record_document(membership_id, kind):
     """Record that a document was received, with its date."""
-    membership = get_membership(membership_id)
-    if kind not in DocumentReceipt.KINDS:
-        abort(404)
+    membership = get_membership(membership_id, kind)
     form = ReceiptForm(prefix=kind)
     if not form.validate():
         return render_membership(membership, 422, receipt_forms={kind: form})
@@ -444,9 +445,7 @@ def record_document(membership_id, kind):
 @staff_required
 def remove_document(membership_id, kind):
     """Withdraw a document recorded by mistake."""
-    membership = get_membership(membership_id)
-    if kind not in DocumentReceipt.KINDS:
-        abort(404)
+    membership = get_membership(membership_id, kind)
     remove_receipt(membership, kind)
     return back_to(membership, "documents", f"{DocumentReceipt.KINDS[kind]} : réception retirée.")
 

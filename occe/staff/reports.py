@@ -6,6 +6,7 @@ dashboard, and for the exports one pass over the memberships with the lines' sum
 the chosen options, the payments and the documents loaded in bulk beforehand.
 """
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -248,15 +249,29 @@ def receipts_by_membership(memberships):
     return receipts
 
 
+# The columns the exports need of a membership and its cooperative: read as plain rows,
+# since building model instances for 30,000 memberships would take most of the time.
+REPORT_COLUMNS = (
+    Membership.id, Membership.state, Membership.declared_value_cents, Membership.subscriptions,
+    Membership.snapshot, Membership.school_validated_at, Membership.occe_validated_at,
+    Membership.occe_validation_reason, Cooperative.number, Cooperative.school_name,
+    Cooperative.uai, Cooperative.commune, Cooperative.circonscription,
+)
+
+
 @dataclass(frozen=True)
 class MembershipReport:
-    """One membership with everything the exports show of it."""
+    """One membership with everything the exports show of it (``row`` has the
+    ``REPORT_COLUMNS`` as attributes)."""
 
-    membership: Membership
-    cooperative: Cooperative
+    row: tuple
     recap: fees.Recap
     paid_cents: int
     receipts: dict
+
+    @property
+    def state_label(self):
+        return Membership.STATES[self.row.state]
 
     @property
     def balance(self):
@@ -294,11 +309,12 @@ def _chosen_options(campaign):
     return chosen
 
 
-def _draft_recap(membership, tariff, options, line_sums, chosen):
+def _draft_recap(row, tariff, options, line_sums, chosen):
     """Apply the fee rule to a draft from the sums loaded in bulk."""
-    count, adults, pupils = line_sums.get(membership.id, (0, 0, 0))
-    picked = chosen.get(membership.id, {})
-    choices = [
+    count, adults, pupils = line_sums.get(row.id, (0, 0, 0))
+    picked = chosen.get(row.id, {})
+    # Options nobody chose add nothing: skip building them for most memberships.
+    choices = picked and [
         fees.OptionChoice(
             label=option.label,
             kind=option.kind,
@@ -314,9 +330,9 @@ def _draft_recap(membership, tariff, options, line_sums, chosen):
     recap = fees.compute_recap(
         tariff,
         lines=[(adults, pupils)] if count else [],
-        declared_value=from_cents(membership.declared_value_cents),
-        subscriptions=membership.subscriptions,
-        options=choices,
+        declared_value=from_cents(row.declared_value_cents),
+        subscriptions=row.subscriptions,
+        options=choices or (),
     )
     return replace(recap, lines=count)
 
@@ -334,14 +350,22 @@ def membership_reports(campaign):
     chosen = _chosen_options(campaign)
     paid = paid_by_membership(in_campaign)
     receipts = receipts_by_membership(in_campaign)
-    for membership in Membership.for_campaign(campaign).order_by(Cooperative.number).iterator():
-        recap = membership.frozen_recap() or _draft_recap(
-            membership, tariff, options, line_sums, chosen
+    rows = (
+        Membership.select(*REPORT_COLUMNS)
+        .join(Cooperative)
+        .where(Membership.campaign == campaign)
+        .order_by(Cooperative.number)
+        .namedtuples()
+        .iterator()
+    )
+    for row in rows:
+        recap = (
+            fees.Recap.from_dict(json.loads(row.snapshot)) if row.snapshot
+            else _draft_recap(row, tariff, options, line_sums, chosen)
         )
         yield MembershipReport(
-            membership=membership,
-            cooperative=membership.cooperative,
+            row=row,
             recap=recap,
-            paid_cents=paid.get(membership.id, 0),
-            receipts=receipts.get(membership.id, {}),
+            paid_cents=paid.get(row.id, 0),
+            receipts=receipts.get(row.id, {}),
         )
