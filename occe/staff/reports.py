@@ -341,7 +341,7 @@ def membership_reports(campaign):
     """Yield a ``MembershipReport`` for every membership of ``campaign``, by number.
 
     Validated memberships answer with their frozen snapshot, drafts with their live
-    recap; five queries in all, and the memberships are streamed, not held in memory.
+    recap; six queries in all, and the memberships are streamed, not held in memory.
     """
     tariff = campaign.tariff()
     options = list(campaign.options.order_by(Option.position, Option.id))
