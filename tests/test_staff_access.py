@@ -1,96 +1,71 @@
-"""Every URL of the cooperatives, accounts and campaigns screens is for staff only;
-campaign settings are for admins only."""
+"""Every staff URL refuses a school account (403) and sends an anonymous visitor to login."""
 
 import pytest
 
-from occe.models import Option, User
+from occe.models import User
 
-from .factories import make_cooperative, make_user
+from .factories import WORKED_EXAMPLE_LINES, make_cooperative, make_user
+from .staff_helpers import make_staff, pay, validated_by_school
 
-# (method, URL template); {coop}, {user}, {campaign} and {option} are filled per test.
-STAFF_URLS = [
-    ("GET", "/gestion/cooperatives"),
-    ("GET", "/gestion/cooperatives/nouvelle"),
-    ("POST", "/gestion/cooperatives/nouvelle"),
-    ("GET", "/gestion/cooperatives/{coop}"),
-    ("POST", "/gestion/cooperatives/{coop}"),
-    ("GET", "/gestion/cooperatives/import"),
-    ("POST", "/gestion/cooperatives/import"),
-    ("POST", "/gestion/cooperatives/import/confirmer"),
-    ("GET", "/gestion/cooperatives/import/modele.csv"),
-    ("GET", "/gestion/comptes"),
-    ("GET", "/gestion/comptes/nouveau"),
-    ("POST", "/gestion/comptes/nouveau"),
-    ("GET", "/gestion/comptes/{user}"),
-    ("POST", "/gestion/comptes/{user}/mot-de-passe"),
-    ("POST", "/gestion/comptes/{user}/etat"),
-    ("POST", "/gestion/comptes/{user}/lettre"),
+GET_URLS = [
+    "/gestion/",
+    "/gestion/adhesions",
+    "/gestion/adhesions?etat=draft",
+    "/gestion/adhesions/{m}",
+    "/gestion/exports",
+    "/gestion/exports/adhesions.csv",
+    "/gestion/exports/adhesions.xlsx",
+    "/gestion/exports/lignes.csv",
+    "/gestion/exports/lignes.xlsx",
+    "/gestion/exports/reglements.csv",
+    "/gestion/exports/reglements.xlsx",
+    "/gestion/journal",
 ]
-ADMIN_URLS = [
-    ("GET", "/gestion/campagnes"),
-    ("POST", "/gestion/campagnes/suivante"),
-    ("GET", "/gestion/campagnes/{campaign}"),
-    ("POST", "/gestion/campagnes/{campaign}"),
-    ("POST", "/gestion/campagnes/{campaign}/courante"),
-    ("POST", "/gestion/campagnes/{campaign}/options"),
-    ("GET", "/gestion/campagnes/{campaign}/options/{option}"),
-    ("POST", "/gestion/campagnes/{campaign}/options/{option}"),
-    ("POST", "/gestion/campagnes/{campaign}/options/{option}/visibilite"),
+POST_URLS = [
+    "/gestion/adhesions/{m}/documents/engagement",
+    "/gestion/adhesions/{m}/documents/changement/retrait",
+    "/gestion/adhesions/{m}/reglements",
+    "/gestion/adhesions/{m}/reglements/{p}/annulation",
+    "/gestion/adhesions/{m}/validation",
+    "/gestion/adhesions/{m}/reouverture",
 ]
 
 
 @pytest.fixture
 def ids(app, campaign):
-    """Real ids, so a refusal cannot come from a missing object."""
-    school = make_user("EcoleDemo", cooperative=make_cooperative())
-    return {
-        "coop": school.cooperative_id,
-        "user": school.id,
-        "campaign": campaign.id,
-        "option": Option.select().where(Option.campaign == campaign).first().id,
-    }
+    membership = validated_by_school(make_cooperative(), campaign, WORKED_EXAMPLE_LINES)
+    payment = pay(membership, 1000)
+    return {"m": membership.id, "p": payment.id}
 
 
-def _request(client, method, url, ids):
-    return client.open(url.format(**ids), method=method, data={})
-
-
-@pytest.mark.parametrize("method,url", STAFF_URLS + ADMIN_URLS)
-def test_a_school_account_is_refused(login_as, ids, method, url):
-    """A school that types a staff address gets « Accès refusé » (403), and nothing changes."""
-    client = login_as(User.get_by_id(ids["user"]))
-    response = _request(client, method, url, ids)
+@pytest.mark.parametrize("url", GET_URLS)
+def test_a_school_account_is_refused_every_staff_page(login_as, ids, url):
+    school = login_as(make_user("EcoleDemo"))
+    response = school.get(url.format(**ids))
     assert response.status_code == 403
     assert "Accès refusé" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method,url", STAFF_URLS + ADMIN_URLS)
-def test_an_anonymous_visitor_is_sent_to_the_login_page(client, ids, method, url):
-    response = _request(client, method, url, ids)
+@pytest.mark.parametrize("url", POST_URLS)
+def test_a_school_account_cannot_act_as_staff(login_as, ids, url):
+    school = login_as(make_user("EcoleDemo"))
+    response = school.post(url.format(**ids), data={
+        "reason": "x", "reouverture-reason": "x", "validation-reason": "x",
+        "reouverture-expected_state": "school_validated", "amount": "10",
+    })
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("url", GET_URLS + POST_URLS)
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, ids, url):
+    method = client.post if url in POST_URLS else client.get
+    response = method(url.format(**ids))
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/connexion")
+    assert "/connexion" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("method,url", ADMIN_URLS)
-def test_plain_staff_cannot_reach_campaign_settings(login_as, ids, method, url):
-    client = login_as(make_user("Gestion", role=User.STAFF))
-    assert _request(client, method, url, ids).status_code == 403
-
-
-@pytest.mark.parametrize("method,url", [
-    ("GET", "/gestion/cooperatives"),
-    ("GET", "/gestion/comptes"),
-    ("GET", "/gestion/cooperatives/{coop}"),
-    ("GET", "/gestion/comptes/{user}"),
-])
-def test_plain_staff_reaches_cooperatives_and_school_accounts(login_as, ids, method, url):
-    """The refusals above are about roles: the same URLs open for a gestionnaire."""
-    client = login_as(make_user("Gestion", role=User.STAFF))
-    assert _request(client, method, url, ids).status_code == 200
-
-
-def test_the_campaigns_link_is_shown_to_admins_only(login_as, ids):
-    staff_page = login_as(make_user("Gestion", role=User.STAFF)).get("/gestion/comptes")
-    admin_page = login_as(make_user("Admin", role=User.ADMIN)).get("/gestion/comptes")
-    assert 'href="/gestion/campagnes"' not in staff_page.get_data(as_text=True)
-    assert 'href="/gestion/campagnes"' in admin_page.get_data(as_text=True)
+@pytest.mark.parametrize("role", [User.STAFF, User.ADMIN])
+@pytest.mark.parametrize("url", GET_URLS)
+def test_staff_and_admins_reach_every_staff_page(login_as, ids, url, role):
+    staff = login_as(make_staff(role=role))
+    assert staff.get(url.format(**ids)).status_code == 200
