@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-test clean-data
+.PHONY: run test install install-test clean-data test-pg serve bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 ou plus est nécessaire.")'
@@ -32,3 +32,8 @@ run: install
 ## Run the whole test suite (unit, integration, browser).
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Run the whole suite against PostgreSQL (PG_TEST_URL; the server must be running).
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+test-pg: install-test
+	OCCE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
