@@ -45,3 +45,9 @@ SERVE_PORT := $(if $(filter command line environment,$(origin PORT)),$(PORT),800
 serve: install
 	HOST=$(HOST) PORT=$(SERVE_PORT) OCCE_PROXY_COUNT=$${OCCE_PROXY_COUNT:-1} \
 		$(BIN)/gunicorn --config gunicorn.conf.py
+
+## Benchmarks of issue 8 against the production server: writes bench/RESULTS.md (long).
+## BENCH_ARGS=--quick for a short run, --postgresql to measure the row-save there too.
+bench: install-test
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
