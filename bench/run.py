@@ -186,6 +186,7 @@ class Client:
         response = connection.getresponse()
         data = response.read()
         elapsed = time.perf_counter() - started
+        self.last_location = response.getheader("Location")
         for cookie in response.msg.get_all("Set-Cookie") or []:
             name, _, value = cookie.split(";", 1)[0].partition("=")
             self.cookies[name.strip()] = value
@@ -206,16 +207,15 @@ class Client:
         return self.csrf_token()
 
     def csrf_token(self, path="/"):
-        """Return the CSRF token htmx sends (``hx-headers`` on ``<body>``) of the home page."""
+        """Return the CSRF token htmx sends (``hx-headers`` on ``<body>``) of the home page.
+
+        The page may set a new session cookie holding the token: it is kept, like a browser.
+        """
         for _ in range(3):  # the home page of staff redirects to the back-office
-            connection = HTTPConnection("127.0.0.1", self.port, timeout=60)
-            connection.request("GET", path, headers={"Cookie": self.cookie_header()})
-            response = connection.getresponse()
-            page = response.read()
-            connection.close()
-            if response.status not in (301, 302, 303):
+            status, page, _ = self.request("GET", path)
+            if status not in (301, 302, 303):
                 break
-            path = response.getheader("Location")
+            path = self.last_location
         found = re.search(rb'X-CSRFToken(?:&#34;|")\s*:\s*(?:&#34;|")([^"&]+)', page)
         if found is None:
             raise RuntimeError(f"pas de jeton CSRF dans {path}")
@@ -229,6 +229,7 @@ class Install:
 
     def __init__(self, workdir, database_url):
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.url = database_url
         self.env = {
             **os.environ,
@@ -684,7 +685,7 @@ def main(argv=None):
                 drop_postgresql_database()
         notes.update(load_notes)
         write_results(options, load_runs, by_size, seeding, row_save, pdfs, notes)
-        print(f"Écrit : {RESULTS.relative_to(ROOT)}")
+        print(f"Écrit : {RESULTS}")
     finally:
         if os.environ.get("BENCH_KEEP"):
             print(f"Données et journaux gardés dans {workdir}")
