@@ -3,7 +3,7 @@
 One POST at the membership endpoint's address inserts one row in a write transaction
 and answers a three-line fragment: no login, no CSRF, no recap. Served by gunicorn with
 the app's own settings (``gunicorn.conf.py``) on the same database settings
-(``occe.db.open_database``: WAL, synchronous=full, BEGIN IMMEDIATE), it is what
+(``occe.db.init_app``: WAL, synchronous=full, BEGIN IMMEDIATE), it is what
 ``bench/run.py`` compares the real row-save with.
 
     DATABASE_URL=sqlite:////tmp/floor.db gunicorn -c gunicorn.conf.py bench.floor_app:app
@@ -14,7 +14,9 @@ import os
 from flask import Flask, render_template_string, request
 from peewee import CharField, IntegerField, Model
 
-from occe.db import db, open_database
+from occe import db as database
+from occe.config import default_settings
+from occe.db import db
 
 FRAGMENT = """<tr id="line-{{ line.id }}"><td>{{ line.label }}</td><td>{{ line.person }}</td>
 <td>{{ line.adults }}</td><td>{{ line.pupils }}</td></tr>
@@ -35,18 +37,12 @@ class FloorLine(Model):
 def create_app():
     """The floor app on ``DATABASE_URL``, its table created."""
     app = Flask(__name__)
-    db.initialize(open_database(os.environ["DATABASE_URL"]))
+    # The app's own database set-up: same settings, connection opened around each request.
+    app.config.update(DATABASE_URL=os.environ["DATABASE_URL"],
+                      SQLITE_BUSY_TIMEOUT_MS=default_settings(".")["SQLITE_BUSY_TIMEOUT_MS"])
+    database.init_app(app)
     with db.connection_context():
         db.create_tables([FloorLine], safe=True)
-
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
-
-    @app.teardown_request
-    def _close(exc):
-        if not db.is_closed():
-            db.close()
 
     @app.post("/adhesion/lignes")
     def create_line():
