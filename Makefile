@@ -47,7 +47,7 @@ serve: install
 		$(BIN)/gunicorn --config gunicorn.conf.py
 
 ## Benchmarks of issue 8 against the production server: writes bench/RESULTS.md (long).
-## BENCH_ARGS=--quick for a short run, --postgresql to measure the row-save there too.
+## BENCH_ARGS=--quick for a short run; the row-save is measured on PostgreSQL too when it answers.
 bench: install-test
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -624,10 +624,14 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="court : 300 coopératives, 3 s par mesure, un passage")
-    parser.add_argument("--postgresql", action="store_true",
-                        help=f"mesurer aussi l'enregistrement sur PostgreSQL ({PG_SERVER})")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 5181)))
+    parser.add_argument("--postgresql", action=argparse.BooleanOptionalAction, default=None,
+                        help="mesurer aussi l'enregistrement sur PostgreSQL "
+                             f"({PG_SERVER}) ; par défaut, si un serveur répond")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 5181)),
+                        help="premier port essayé pour les serveurs (BENCH_PORT, 5181)")
     options = parser.parse_args(argv)
+    if options.postgresql is None:
+        options.postgresql = postgresql_answers()
     options.connections = [10, 50]
     options.line_sizes = [1, 30, 100]
     if options.quick:
@@ -637,6 +641,17 @@ def parse_args(argv):
         options.sizes, options.seconds, options.repeat = [300, 3000, 30000], 15, 3
         options.page_repeat, options.schools = 10, 50
     return options
+
+
+def postgresql_answers():
+    """Tell whether the PostgreSQL server of the benchmarks answers."""
+    try:
+        import psycopg
+
+        psycopg.connect(PG_SERVER + "test", connect_timeout=3).close()
+    except Exception:
+        return False
+    return True
 
 
 def postgresql_database():
