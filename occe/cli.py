@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import audit
+from . import audit, dbtools
 from .db import db
 from .demo import DEMO_ACCOUNTS, is_demo_database, seed_demo
 from .models import Cooperative, User
@@ -123,3 +123,4 @@ def init_app(app):
     """Register the commands on ``app``."""
     for command in (init_db_command, seed_demo_command, create_user_command, set_password_command):
         app.cli.add_command(command)
+    dbtools.init_app(app)

@@ -35,6 +35,9 @@ def default_settings(data_dir):
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SQLITE_BUSY_TIMEOUT_MS=10_000,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted
+        # (1 behind the nginx of docs/deploy.md); 0 trusts none, as when reached directly.
+        PROXY_COUNT=0,
     )
 
 

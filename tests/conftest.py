@@ -4,10 +4,12 @@ and a helper to log in."""
 import os
 
 import pytest
+from peewee import sort_models
 
 from occe import create_app
 from occe.db import db
-from occe.schema import upgrade
+from occe.models import ALL_MODELS, SchemaVersion
+from occe.schema import LATEST_VERSION, current_version, upgrade
 
 from . import factories
 
@@ -17,11 +19,40 @@ def test_database_url(tmp_path):
     return os.environ.get("OCCE_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
 
 
-def reset_database():
-    """Empty a shared server database (PostgreSQL) so each test starts clean."""
-    from occe.models import ALL_MODELS
+def on_server(url):
+    return not url.startswith("sqlite")
 
-    db.drop_tables(ALL_MODELS, safe=True, cascade=True)
+
+# Whether this session already rebuilt the server database's schema.
+_server_schema = {"checked": False}
+
+
+def reset_database():
+    """Empty a shared server database (PostgreSQL) so each test starts clean.
+
+    The tables are dropped and created once per session (a leftover schema from an
+    older run may differ), then emptied per test with DELETEs and their id sequences
+    restarted, in one round trip. Measured on the tiny tables of a test: a few tens of
+    milliseconds, against 300 to 400 ms for TRUNCATE (new files on disk for every table)
+    and for dropping and creating them. A test that changed the schema (a migration test) leaves another
+    version or table set, and the next test rebuilds it.
+    """
+    models = [m for m in sort_models(ALL_MODELS) if m is not SchemaVersion]
+    tables = [m._meta.table_name for m in models]
+    intact = (
+        _server_schema["checked"]
+        and set(tables) <= set(db.get_tables())
+        and current_version() == LATEST_VERSION
+    )
+    if not intact:
+        db.drop_tables(ALL_MODELS, safe=True, cascade=True)
+        _server_schema["checked"] = True
+        return
+    statements = [f'DELETE FROM "{t}"' for t in reversed(tables)] + [
+        f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), 1, false)" for t in tables
+    ]
+    with db.atomic():
+        db.execute_sql("; ".join(statements))
 
 
 @pytest.fixture
@@ -38,13 +69,20 @@ def app(tmp_path):
     # No app context stays pushed: requests must not share Flask's ``g`` (and the user
     # Flask-Login caches there) with each other. Models work without one.
     with app.app_context():
-        if not url.startswith("sqlite"):
+        if on_server(url):
             reset_database()
         upgrade()
         factories.make_association()
     yield app
     if not db.is_closed():
         db.close()
+
+
+@pytest.fixture
+def sqlite_only():
+    """Skip a test of SQLite's own settings when the suite runs against a server."""
+    if on_server(os.environ.get("OCCE_TEST_DATABASE_URL") or "sqlite"):
+        pytest.skip("SQLite-specific (pragmas, WAL): the suite runs on PostgreSQL")
 
 
 @pytest.fixture

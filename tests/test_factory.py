@@ -50,7 +50,7 @@ def test_database_url_from_environment(tmp_path, monkeypatch):
     assert app.config["DATABASE_URL"].endswith("ailleurs.db")
 
 
-def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(sqlite_only, app):
     with db.connection_context():
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1

@@ -104,8 +104,9 @@ def freeze(membership):
 
 
 def paid_cents(membership):
-    """Return the sum of the membership's payments that are not cancelled."""
-    return (
+    """Return the sum of the membership's payments that are not cancelled, in cents."""
+    # int(): PostgreSQL's SUM of a bigint would answer a Decimal, SQLite's an int.
+    return int(
         Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
         .where((Payment.membership == membership) & Payment.cancelled_at.is_null())
         .scalar()

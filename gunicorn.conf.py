@@ -1,0 +1,35 @@
+"""Gunicorn settings for a real install (``make serve``, the systemd unit of docs/deploy.md).
+
+Sync workers: a request is short and mostly CPU (templates, the fee rule, a PDF), nginx
+in front buffers slow clients, and the database is the shared state, so processes scale
+with the cores (gunicorn's rule of thumb, 2 × cores + 1, keeps a core busy while another
+worker waits on the disk). ``WEB_CONCURRENCY`` overrides it.
+"""
+
+import os
+
+if not os.environ.get("OCCE_SECRET_KEY"):
+    raise SystemExit(
+        "OCCE_SECRET_KEY manque : un serveur de production ne sert pas la démonstration. "
+        "Voir docs/deploy.md (fichier d'environnement /etc/occe/occe.env)."
+    )
+
+wsgi_app = "app:app"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# The cores this process may run on (a container or a systemd CPUAffinity may give fewer).
+cores = len(os.sched_getaffinity(0))
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * cores + 1)
+# The app is built once in the master and forked: less memory, and a broken
+# configuration stops the start instead of every worker failing in turn.
+preload_app = True
+# A bulk PDF export takes up to a couple of minutes; an ordinary page milliseconds.
+timeout = 180
+graceful_timeout = 30
+# Recycle workers now and then: xhtml2pdf keeps caches that only grow.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+# Its default path ($HOME/.gunicorn/gunicorn.ctl) is one per user: a second instance
+# (the benchmarks' floor, another install) would take it over. systemd manages the process.
+control_socket_disable = True

@@ -1,0 +1,78 @@
+"""Production serving: the reverse proxy's client address and HTTPS, gunicorn's settings."""
+
+import os
+import runpy
+from pathlib import Path
+
+import pytest
+
+from occe.models import AuditEvent
+
+from . import factories
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
+def app_behind(config, proxies):
+    """The test app with ``proxies`` trusted, and a route answering what it sees of a request."""
+    from flask import request
+
+    from occe import create_app
+
+    app = create_app({**config, "PROXY_COUNT": proxies})
+    app.add_url_rule("/_probe", "probe", lambda: f"{request.remote_addr} {request.scheme}")
+    return app
+
+
+@pytest.mark.parametrize("proxies, seen", [
+    (0, "127.0.0.1 http"),       # reached directly: forwarded headers are anybody's words
+    (1, "203.0.113.7 https"),    # behind nginx: the client nginx saw, over HTTPS
+])
+def test_forwarded_headers_are_honoured_only_behind_the_configured_proxy(app, proxies, seen):
+    client = app_behind(app.config, proxies).test_client()
+    assert client.get("/_probe", headers=FORWARDED).get_data(as_text=True) == seen
+
+
+@pytest.mark.parametrize("proxies, address", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_the_audit_log_records_the_client_address_behind_the_proxy(app, proxies, address):
+    """A failed login is recorded with the address of the person, not of nginx."""
+    factories.make_user("EcoleDemo")
+    app_behind(app.config, proxies).test_client().post("/connexion", data={"login": "EcoleDemo", "password": "faux"},
+                           headers=FORWARDED)
+    event = AuditEvent.get(AuditEvent.action == "login_failed")
+    assert event.address == address
+
+
+def test_proxy_count_comes_from_the_environment(app, monkeypatch):
+    from occe import create_app
+
+    monkeypatch.setenv("OCCE_PROXY_COUNT", "1")
+    assert create_app({"SECRET_KEY": "x", "TESTING": True,
+                       "DATA_DIR": app.config["DATA_DIR"]}).config["PROXY_COUNT"] == 1
+
+
+def gunicorn_settings(monkeypatch, **environ):
+    for name in ("OCCE_SECRET_KEY", "HOST", "PORT", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_gunicorn_refuses_to_serve_the_demo(monkeypatch):
+    with pytest.raises(SystemExit, match="OCCE_SECRET_KEY"):
+        gunicorn_settings(monkeypatch)
+
+
+def test_gunicorn_serves_on_localhost_with_workers_from_the_cores(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")
+    assert settings["bind"] == "127.0.0.1:8000"
+    assert settings["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+
+
+def test_gunicorn_host_port_and_workers_can_be_overridden(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k", HOST="0.0.0.0",
+                                 PORT="5181", WEB_CONCURRENCY="3")
+    assert settings["bind"] == "0.0.0.0:5181"
+    assert settings["workers"] == 3
