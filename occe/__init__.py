@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from . import auth, cli, db as database, filters
+from . import audit, auth, cli, db as database, filters, security
 from .config import PROJECT_ROOT, default_settings, demo_secret_key
 from .models import Association
 
@@ -37,6 +37,8 @@ def create_app(test_config=None):
         # HTTPS only, except for the debug server of the demo on http://127.0.0.1.
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
 
+    audit.init_app(app)
+    security.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -21,7 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from . import audit
+from . import audit, sessions
 from .db import db
 from .models import LoginThrottle, User, utcnow
 from .passwords import hash_password, password_problem, verify_password
@@ -41,23 +42,31 @@ LOCKED = (
     "{minutes} minutes. Réessayez plus tard ou contactez votre OCCE."
 )
 DISABLED = "Ce compte est désactivé. Contactez votre OCCE."
+EXPIRED = "Votre session a expiré. Reconnectez-vous pour continuer."
 
 
 @login_manager.user_loader
 def load_user(token):
-    """Return the user of a session, or None if the session is no longer valid."""
-    return User.by_session_token(token)
+    """Return the user of a session, or None if the session is no longer valid.
+
+    The account must be active with the same session version, and the session itself
+    open in the registry (not logged out, revoked, idle or too old).
+    """
+    user = User.by_session_token(token)
+    if user is None or sessions.current_session(user) is None:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send a visitor to the login page (htmx: a full-page redirect, not a swapped form)."""
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    flash(EXPIRED if g.get("session_expired") else login_manager.login_message, "info")
     if request.headers.get("HX-Request"):
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
         return response
-    flash(login_manager.login_message, "info")
     return redirect(target)
 
 
@@ -185,6 +194,7 @@ def login():
         if user:
             session.clear()
             login_user(user)
+            sessions.start_session(user)
             User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
             audit.record("login", user=user)
             return redirect(_safe_next(request.args.get("next")), 303)
@@ -196,6 +206,7 @@ def logout():
     """End the session."""
     if current_user.is_authenticated:
         audit.record("logout")
+        sessions.revoke_current("logout")
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")
@@ -215,6 +226,8 @@ def change_password():
             user.password_changed_at = utcnow()
             user.session_version += 1
             user.save()
+            sessions.revoke_sessions(user, except_session=sessions.current_session(user),
+                                     reason="password_changed")
             audit.record("password_changed", user=user)
         login_user(user)  # this session carries the new version; the others are refused
         flash("Votre mot de passe a été changé.", "success")
