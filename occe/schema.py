@@ -22,7 +22,7 @@ def add_user_sessions(migrator):
     model (with its own migration) does not change what this step creates.
     """
 
-    class UserSessionV2(Model):
+    class UserSession(Model):
         key_hash = CharField(max_length=64, unique=True)
         user = ForeignKeyField(User, on_delete="CASCADE")
         created_at = DateTimeField(index=True)
@@ -34,9 +34,9 @@ def add_user_sessions(migrator):
 
         class Meta:
             database = migrator.database
-            table_name = "user_session"
+            legacy_table_names = False  # "user_session", and its indexes named alike
 
-    UserSessionV2.create_table(safe=True)
+    UserSession.create_table(safe=True)
 
 
 # MIGRATIONS[n] brings a database from version n + 1 to version n + 2.
