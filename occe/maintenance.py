@@ -42,6 +42,13 @@ class BackupError(Exception):
     """A backup or a restore that cannot be done, with a French message."""
 
 
+def confirm(question):
+    """Ask before something that cannot be undone; stop unless the answer is "oui"."""
+    answer = click.prompt(f"{question} Tapez « oui » pour continuer", default="", show_default=False)
+    if answer.strip().lower() not in ("oui", "o"):
+        raise click.ClickException("Rien n'a été fait.")
+
+
 # ---------------------------------------------------------------------------- check-deploy
 
 def parse_mounts(text):
@@ -273,8 +280,8 @@ def restore_command(source, yes):
         raise click.ClickException(f"Restauration refusée : {error}") from error
     click.echo(f"Sauvegarde vérifiée : {source} (intègre, schéma version {version}).")
     if not yes:
-        click.confirm("Remplacer la base actuelle par cette sauvegarde ? Arrêtez l'application "
-                      "avant de continuer. Tout le monde devra se reconnecter.", abort=True)
+        confirm("Remplacer la base actuelle par cette sauvegarde ? Arrêtez l'application avant "
+                "de continuer. Tout le monde devra se reconnecter.")
     target = sqlite_path()
     aside = None
     try:

@@ -14,6 +14,7 @@ from peewee import fn
 
 from . import audit
 from .db import db
+from .maintenance import confirm
 from .models import AuditEvent, Campaign, Cooperative, Membership, MembershipLine, User, UserSession
 
 ANONYMOUS_NAME = "Ancien mandataire (anonymisé)"
@@ -163,8 +164,8 @@ def anonymise_command(number, yes):
         if cooperative.mandataire_name == ANONYMOUS_NAME:
             raise click.ClickException(f"Le mandataire de la coopérative n° {number} est déjà anonymisé.")
         if not yes:
-            click.confirm(f"Anonymiser « {cooperative.mandataire_name} » (coopérative n° {number}) ? "
-                          "C'est définitif.", abort=True)
+            confirm(f"Anonymiser « {cooperative.mandataire_name} » (coopérative n° {number}) ? "
+                    "C'est définitif.")
         lines = anonymise_mandataire(cooperative)
     click.echo(f"Mandataire de la coopérative n° {number} anonymisé ({lines} ligne(s) modifiée(s)). "
                "Pensez à saisir le nouveau mandataire.")
