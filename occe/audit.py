@@ -2,8 +2,8 @@
 
 Every event is one ``AuditEvent`` row and one line of the ``occe.audit`` logger, with
 the account, the cooperative, the address and the UTC time. Nothing secret is ever
-written: callers pass no password, and an identifier that matches no account (which may
-be a password typed in the wrong field) is masked in the log line.
+written: callers pass no password, and the login form masks an identifier that matches
+no account (it may be a password typed in the wrong field) with ``mask``.
 """
 
 import json
@@ -43,8 +43,9 @@ def record(action, detail="", *, user=None, login=None, cooperative=None, member
     log.info(
         "%s user=%s coop=%s addr=%s membership=%s detail=%s",
         action,
-        user.login if user else mask(login or ""),
-        _cooperative_number(cooperative),
+        user.login if user else (login or "-"),
+        # A school account's events belong to its cooperative, even when not said.
+        _cooperative_number(cooperative or (user.cooperative_id if user else None)),
         address or "-",
         getattr(membership, "id", membership) or "-",
         json.dumps(detail, ensure_ascii=False),
@@ -102,6 +103,9 @@ def init_app(app):
     ``LOG_FILE``: True for ``DATA_DIR/occe.log``, or a path. Handlers are added once per
     process, whatever the number of apps created (tests create many).
     """
+    # Peewee's query log carries the parameters (what was typed as an identifier, which may
+    # be a password): it stays off even when someone turns the root logger to DEBUG.
+    logging.getLogger("peewee").setLevel(logging.INFO)
     logger = logging.getLogger("occe")
     logger.setLevel(logging.INFO)
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):

@@ -1,5 +1,7 @@
 """Logging in and out, changing one's password, and the login manager."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
@@ -133,6 +135,15 @@ class PasswordForm(FlaskForm):
             raise ValidationError("La confirmation ne correspond pas au nouveau mot de passe.")
 
 
+def throttle_key(login, secret_key):
+    """Return the key under which failures for ``login`` are counted.
+
+    A keyed hash, not the identifier itself: what people type as an identifier is
+    sometimes their password, and it must not sit in the database or a query log.
+    """
+    return hmac.new(secret_key.encode(), login.encode(), hashlib.sha256).hexdigest()
+
+
 def _is_locked(throttle, now):
     return throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
 
@@ -141,7 +152,8 @@ def _record_failure(login, now):
     """Count a failed login; lock the identifier at the configured number of failures."""
     config = current_app.config
     with db.atomic():
-        throttle, _ = LoginThrottle.get_or_create(login=login, defaults={"window_started_at": now})
+        throttle, _ = LoginThrottle.get_or_create(login=throttle_key(login, config["SECRET_KEY"]),
+                                                  defaults={"window_started_at": now})
         if throttle.window_started_at <= now - config["LOGIN_FAILURE_WINDOW"] or (
             throttle.locked_until and throttle.locked_until <= now
         ):
@@ -157,21 +169,24 @@ def authenticate(login, password):
     """Return ``(user, None)`` for good credentials, else ``(None, French message)``."""
     now = utcnow()
     lockout_minutes = int(current_app.config["LOGIN_LOCKOUT"] / timedelta(minutes=1))
-    if _is_locked(LoginThrottle.get_or_none(LoginThrottle.login == login), now):
-        audit.record("login_refused_locked", login=login)
-        return None, LOCKED.format(minutes=lockout_minutes)
+    key = throttle_key(login, current_app.config["SECRET_KEY"])
     user = User.get_or_none(User.login == login)
+    # An identifier that names no account may be a password typed in the wrong field.
+    logged_login = login if user else audit.mask(login)
+    if _is_locked(LoginThrottle.get_or_none(LoginThrottle.login == key), now):
+        audit.record("login_refused_locked", login=logged_login, user=user)
+        return None, LOCKED.format(minutes=lockout_minutes)
     if not verify_password(user.password_hash if user else None, password):
         throttle = _record_failure(login, now)
-        audit.record("login_failed", login=login, user=user)
+        audit.record("login_failed", login=logged_login, user=user)
         if _is_locked(throttle, now):
-            audit.record("login_locked", login=login, user=user)
+            audit.record("login_locked", login=logged_login, user=user)
             return None, LOCKED.format(minutes=lockout_minutes)
         return None, BAD_CREDENTIALS
     if user.disabled:
         audit.record("login_refused_disabled", user=user)
         return None, DISABLED
-    LoginThrottle.delete().where(LoginThrottle.login == login).execute()
+    LoginThrottle.delete().where(LoginThrottle.login == key).execute()
     return user, None
 
 

@@ -205,7 +205,7 @@ class UserSession(BaseModel):
 class LoginThrottle(BaseModel):
     """Failed logins for one identifier, kept in the database so processes share them."""
 
-    login = CharField(max_length=200, unique=True)
+    login = CharField(max_length=200, unique=True)  # a keyed hash: see auth.throttle_key
     failures = IntegerField(default=0)
     window_started_at = DateTimeField(default=utcnow)
     locked_until = DateTimeField(null=True)
