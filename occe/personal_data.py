@@ -10,7 +10,7 @@ import json
 
 import click
 from flask.cli import with_appcontext
-from peewee import fn
+from peewee import JOIN, fn
 
 from . import audit
 from .db import db
@@ -26,7 +26,7 @@ def _when(value):
 
 
 def _accounts(identifier):
-    users = list(User.select(User, Cooperative).join(Cooperative, join_type="LEFT OUTER")
+    users = list(User.select(User, Cooperative).join(Cooperative, join_type=JOIN.LEFT_OUTER)
                  .where(User.login == identifier))
     sessions = {}
     for row in UserSession.select().where(UserSession.user.in_([u.id for u in users])):
