@@ -157,6 +157,26 @@ def _connect(path, busy_timeout_s):
     return sqlite3.connect(str(path), timeout=busy_timeout_s, isolation_level=None)
 
 
+def _copy(source, target, busy_timeout_s, single_file=False):
+    """Copy ``source`` into ``target`` with SQLite's backup API; return the integrity check.
+
+    ``single_file`` switches the copy to the classic journal mode, so that it needs no
+    -wal file beside it.
+    """
+    src = _connect(source, busy_timeout_s)
+    try:
+        dst = _connect(target, busy_timeout_s)
+        try:
+            src.backup(dst)
+            if single_file:
+                dst.execute("PRAGMA journal_mode=DELETE")
+            return _integrity(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
 def backup_database(source, destination, busy_timeout_s=10):
     """Copy the SQLite database ``source`` to the new file ``destination``, consistently.
 
@@ -169,17 +189,7 @@ def backup_database(source, destination, busy_timeout_s=10):
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".part")
     partial.unlink(missing_ok=True)
-    src = _connect(source, busy_timeout_s)
-    try:
-        dst = _connect(partial, busy_timeout_s)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-            result = _integrity(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    result = _copy(source, partial, busy_timeout_s, single_file=True)
     if result != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(f"La copie n'est pas intègre ({result}) : la sauvegarde a échoué.")
@@ -248,16 +258,7 @@ def check_backup(path):
 
 def restore_database(source, target, busy_timeout_s=10):
     """Write the checked backup ``source`` over the live database ``target``."""
-    src = _connect(source, busy_timeout_s)
-    try:
-        dst = _connect(target, busy_timeout_s)
-        try:
-            src.backup(dst)
-            result = _integrity(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    result = _copy(source, target, busy_timeout_s)
     if result != "ok":
         raise BackupError(f"La base restaurée n'est pas intègre ({result}).")
 

@@ -21,9 +21,9 @@ import pytest
 
 from occe import create_app
 from occe.models import ALL_MODELS, DocumentReceipt, Payment, User
-from occe.schema import upgrade
 
-from .factories import PASSWORD, make_association, make_campaign, make_cooperative, make_membership, make_user
+from .apps import app_with_csrf
+from .factories import PASSWORD, make_campaign, make_cooperative, make_membership, make_user
 
 PUBLIC = "public"  # anyone, logged in or not
 LOGIN = "login"  # any account
@@ -227,14 +227,7 @@ def database_fingerprint():
 
 @pytest.fixture
 def csrf_app(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "csrf-matrix", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'csrf.db'}", "SESSION_COOKIE_SECURE": False,
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-    return app
+    return app_with_csrf(tmp_path, campaign=False)
 
 
 def logged_in(app, user):

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from occe import create_app
-from occe.schema import upgrade
-
-from .factories import PASSWORD, make_association, make_campaign, make_user
+from .apps import app_with_csrf
+from .factories import PASSWORD, make_user
 
 NEW = "lanterne-violon-marée-basse"
 WRONG = "mauvais-mot-de-passe-7781"
@@ -20,15 +18,7 @@ LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (INFO|WARNING) occe\.\w+ .+
 @pytest.fixture
 def logged_app(tmp_path):
     """An app as in production: CSRF on, and the log also written to DATA_DIR/occe.log."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test-secret", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'log.db'}", "SESSION_COOKIE_SECURE": False,
-        "LOG_FILE": True,
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-        make_campaign()
+    app = app_with_csrf(tmp_path, LOG_FILE=True)
     yield app
     logger = logging.getLogger("occe")
     for handler in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:

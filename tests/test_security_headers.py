@@ -11,7 +11,8 @@ from occe import create_app
 from occe.config import PROJECT_ROOT
 from occe.schema import upgrade
 
-from .factories import PASSWORD, make_association, make_campaign, make_user
+from .apps import app_with_csrf
+from .factories import PASSWORD, make_user
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -128,14 +129,7 @@ def test_forwarded_headers_are_ignored_without_a_trusted_proxy(tmp_path):
 
 @pytest.fixture
 def csrf_https_app(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'csrf.db'}",
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-        make_campaign()
+    app = app_with_csrf(tmp_path, SESSION_COOKIE_SECURE=True)
     make_user("EcoleDemo")
     return app
 

@@ -13,6 +13,7 @@ from occe.models import ALL_MODELS, SchemaVersion, User, UserSession, utcnow
 from occe.schema import LATEST_VERSION, upgrade
 from occe.sessions import revoke_sessions
 
+from .apps import app_with_csrf
 from .factories import PASSWORD, make_association, make_campaign, make_user
 
 COOKIE = "occe_session"
@@ -238,15 +239,7 @@ def test_a_foundation_database_upgrades_to_the_session_registry(tmp_path):
 
 @pytest.fixture
 def csrf_app(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'csrf.db'}", "SESSION_COOKIE_SECURE": False,
-        "WTF_CSRF_TIME_LIMIT": 3600,
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-        make_campaign()
+    app = app_with_csrf(tmp_path, WTF_CSRF_TIME_LIMIT=3600)
     make_user("EcoleDemo")
     return app
 
