@@ -61,6 +61,19 @@ def test_every_response_carries_the_security_headers(responses):
         assert response.headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin")
 
 
+def test_an_inline_pdf_keeps_a_policy_the_browser_viewer_can_live_with(app):
+    """Chromium shows a PDF inside a page of its own, under the PDF's policy."""
+    from occe.pdf import pdf_response
+
+    app.add_url_rule("/essai.pdf", "essai_pdf", lambda: pdf_response(b"%PDF-1.4\n%%EOF\n", "essai.pdf"))
+    response = app.test_client().get("/essai.pdf")
+    assert response.mimetype == "application/pdf"
+    policy = csp(response)
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert not {"default-src", "object-src", "style-src"} & set(policy)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_policy_never_allows_inline_code_or_eval(responses):
     header = responses["home"].headers["Content-Security-Policy"]
     for loophole in ("unsafe-inline", "unsafe-eval", "unsafe-hashes", "*", "data:", "http:", "https:"):
