@@ -39,11 +39,11 @@ test-pg: install-test
 	OCCE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Serve a real install with gunicorn on HOST:PORT (127.0.0.1:8000) behind nginx (docs/deploy.md).
-## Refuses to start without OCCE_SECRET_KEY; OCCE_PROXY_COUNT defaults to the one nginx in front.
+## Refuses to start without OCCE_SECRET_KEY; OCCE_TRUSTED_PROXIES defaults to the one nginx in front.
 HOST ?= 127.0.0.1
 SERVE_PORT := $(if $(filter command line environment,$(origin PORT)),$(PORT),8000)
 serve: install
-	HOST=$(HOST) PORT=$(SERVE_PORT) OCCE_PROXY_COUNT=$${OCCE_PROXY_COUNT:-1} \
+	HOST=$(HOST) PORT=$(SERVE_PORT) OCCE_TRUSTED_PROXIES=$${OCCE_TRUSTED_PROXIES:-1} \
 		$(BIN)/gunicorn --config gunicorn.conf.py
 
 ## Benchmarks of issue 8 against the production server: writes bench/RESULTS.md (long).

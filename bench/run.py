@@ -236,7 +236,7 @@ class Install:
             "DATABASE_URL": database_url,
             "OCCE_DATA_DIR": str(workdir / "data"),
             "OCCE_SECRET_KEY": secrets.token_hex(32),
-            "OCCE_PROXY_COUNT": "0",
+            "OCCE_TRUSTED_PROXIES": "0",
             "PYTHONPATH": str(ROOT),
         }
         self.cooperatives = 0

@@ -5,9 +5,8 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, cli, db as database, filters
+from . import audit, auth, cli, db as database, filters, security
 from .config import PROJECT_ROOT, default_settings, demo_secret_key
 from .models import Association
 
@@ -38,11 +37,8 @@ def create_app(test_config=None):
         # HTTPS only, except for the debug server of the demo on http://127.0.0.1.
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
 
-    if app.config["PROXY_COUNT"]:
-        # The client's address (audit log, login throttling) and HTTPS come from the proxy.
-        hops = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-
+    audit.init_app(app)
+    security.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)

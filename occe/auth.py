@@ -1,5 +1,7 @@
 """Logging in and out, changing one's password, and the login manager."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
@@ -9,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -21,7 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from . import audit
+from . import audit, sessions
 from .db import db
 from .models import LoginThrottle, User, utcnow
 from .passwords import hash_password, password_problem, verify_password
@@ -41,23 +44,31 @@ LOCKED = (
     "{minutes} minutes. Réessayez plus tard ou contactez votre OCCE."
 )
 DISABLED = "Ce compte est désactivé. Contactez votre OCCE."
+EXPIRED = "Votre session a expiré. Reconnectez-vous pour continuer."
 
 
 @login_manager.user_loader
 def load_user(token):
-    """Return the user of a session, or None if the session is no longer valid."""
-    return User.by_session_token(token)
+    """Return the user of a session, or None if the session is no longer valid.
+
+    The account must be active with the same session version, and the session itself
+    open in the registry (not logged out, revoked, idle or too old).
+    """
+    user = User.by_session_token(token)
+    if user is None or sessions.current_session(user) is None:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send a visitor to the login page (htmx: a full-page redirect, not a swapped form)."""
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    flash(EXPIRED if g.get("session_expired") else login_manager.login_message, "info")
     if request.headers.get("HX-Request"):
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
         return response
-    flash(login_manager.login_message, "info")
     return redirect(target)
 
 
@@ -124,6 +135,15 @@ class PasswordForm(FlaskForm):
             raise ValidationError("La confirmation ne correspond pas au nouveau mot de passe.")
 
 
+def throttle_key(login, secret_key):
+    """Return the key under which failures for ``login`` are counted.
+
+    A keyed hash, not the identifier itself: what people type as an identifier is
+    sometimes their password, and it must not sit in the database or a query log.
+    """
+    return hmac.new(secret_key.encode(), login.encode(), hashlib.sha256).hexdigest()
+
+
 def _is_locked(throttle, now):
     return throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
 
@@ -132,7 +152,8 @@ def _record_failure(login, now):
     """Count a failed login; lock the identifier at the configured number of failures."""
     config = current_app.config
     with db.atomic():
-        throttle, _ = LoginThrottle.get_or_create(login=login, defaults={"window_started_at": now})
+        throttle, _ = LoginThrottle.get_or_create(login=throttle_key(login, config["SECRET_KEY"]),
+                                                  defaults={"window_started_at": now})
         if throttle.window_started_at <= now - config["LOGIN_FAILURE_WINDOW"] or (
             throttle.locked_until and throttle.locked_until <= now
         ):
@@ -148,22 +169,31 @@ def authenticate(login, password):
     """Return ``(user, None)`` for good credentials, else ``(None, French message)``."""
     now = utcnow()
     lockout_minutes = int(current_app.config["LOGIN_LOCKOUT"] / timedelta(minutes=1))
-    if _is_locked(LoginThrottle.get_or_none(LoginThrottle.login == login), now):
-        audit.record("login_refused_locked", login=login)
-        return None, LOCKED.format(minutes=lockout_minutes)
+    key = throttle_key(login, current_app.config["SECRET_KEY"])
     user = User.get_or_none(User.login == login)
+    # An identifier that names no account may be a password typed in the wrong field.
+    logged_login = login if user else audit.mask(login)
+    if _is_locked(LoginThrottle.get_or_none(LoginThrottle.login == key), now):
+        audit.record("login_refused_locked", login=logged_login, user=user)
+        return None, LOCKED.format(minutes=lockout_minutes)
     if not verify_password(user.password_hash if user else None, password):
         throttle = _record_failure(login, now)
-        audit.record("login_failed", login=login, user=user)
+        audit.record("login_failed", login=logged_login, user=user)
         if _is_locked(throttle, now):
-            audit.record("login_locked", login=login, user=user)
+            audit.record("login_locked", login=logged_login, user=user)
             return None, LOCKED.format(minutes=lockout_minutes)
         return None, BAD_CREDENTIALS
     if user.disabled:
         audit.record("login_refused_disabled", user=user)
         return None, DISABLED
-    LoginThrottle.delete().where(LoginThrottle.login == login).execute()
+    clear_failures(login)
     return user, None
+
+
+def clear_failures(login):
+    """Forget the failed logins counted for ``login`` (and lift its lock)."""
+    key = throttle_key(login, current_app.config["SECRET_KEY"])
+    LoginThrottle.delete().where(LoginThrottle.login == key).execute()
 
 
 def _safe_next(target):
@@ -185,6 +215,7 @@ def login():
         if user:
             session.clear()
             login_user(user)
+            sessions.start_session(user)
             User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
             audit.record("login", user=user)
             return redirect(_safe_next(request.args.get("next")), 303)
@@ -196,6 +227,7 @@ def logout():
     """End the session."""
     if current_user.is_authenticated:
         audit.record("logout")
+        sessions.revoke_current("logout")
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")
@@ -215,6 +247,8 @@ def change_password():
             user.password_changed_at = utcnow()
             user.session_version += 1
             user.save()
+            sessions.revoke_sessions(user, except_session=sessions.current_session(user),
+                                     reason="password_changed")
             audit.record("password_changed", user=user)
         login_user(user)  # this session carries the new version; the others are refused
         flash("Votre mot de passe a été changé.", "success")

@@ -4,12 +4,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import audit, dbtools
+from . import audit, dbtools, maintenance
 from .db import db
 from .demo import DEMO_ACCOUNTS, is_demo_database, seed_demo
 from .models import Cooperative, User
 from .passwords import hash_password, password_problem, temporary_password
 from .schema import upgrade
+from .sessions import revoke_sessions
 
 
 def create_demo_database_if_missing(app):
@@ -113,6 +114,7 @@ def set_password_command(login, password):
         user.must_change_password = temporary
         user.session_version += 1
         user.save()
+        revoke_sessions(user, reason="password_reset")
         audit.record("password_set", "Mot de passe changé en ligne de commande", user=user)
     click.echo(f"Mot de passe de « {login} » changé.")
     if temporary:
@@ -124,3 +126,4 @@ def init_app(app):
     for command in (init_db_command, seed_demo_command, create_user_command, set_password_command):
         app.cli.add_command(command)
     dbtools.init_app(app)
+    maintenance.init_app(app)

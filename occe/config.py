@@ -32,12 +32,16 @@ def default_settings(data_dir):
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="occe_session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # A session ends after this long without a request, and this long after login.
+        SESSION_IDLE_MINUTES=60,
+        SESSION_MAX_HOURS=12,
+        # How many reverse proxies (the HTTPS front) stand before the app: 0 when none.
+        TRUSTED_PROXIES=0,
+        # True to also log to DATA_DIR/occe.log, or a file's path; the log goes to stderr anyway.
+        LOG_FILE=False,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SQLITE_BUSY_TIMEOUT_MS=10_000,
-        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted
-        # (1 behind the nginx of docs/deploy.md); 0 trusts none, as when reached directly.
-        PROXY_COUNT=0,
     )
 
 

@@ -183,10 +183,29 @@ class User(UserMixin, BaseModel):
         )
 
 
+class UserSession(BaseModel):
+    """One open session of an account, named by a random key kept in the signed cookie.
+
+    Only the key's SHA-256 is stored. A session is valid while it is neither revoked nor
+    idle or older than the configured limits (see ``occe.sessions``); a copied cookie
+    stops working as soon as its row is revoked.
+    """
+
+    key_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow, index=True)
+    last_seen_at = DateTimeField(default=utcnow)
+    address = CharField(max_length=64, default="")
+    user_agent = CharField(max_length=200, default="")
+    revoked_at = DateTimeField(null=True)
+    # Why it ended: "logout", "password_changed", "disabled", "password_reset", "restore"…
+    revoked_reason = CharField(max_length=40, default="")
+
+
 class LoginThrottle(BaseModel):
     """Failed logins for one identifier, kept in the database so processes share them."""
 
-    login = CharField(max_length=200, unique=True)
+    login = CharField(max_length=200, unique=True)  # a keyed hash: see auth.throttle_key
     failures = IntegerField(default=0)
     window_started_at = DateTimeField(default=utcnow)
     locked_until = DateTimeField(null=True)
@@ -332,6 +351,7 @@ ALL_MODELS = [
     Option,
     Cooperative,
     User,
+    UserSession,
     LoginThrottle,
     Membership,
     MembershipLine,

@@ -72,12 +72,12 @@ def test_a_pending_migration_is_applied_to_a_live_database(app, monkeypatch):
         migrate(migrator.add_column("cooperative", "extra_note", TextField(default="")))
 
     coop_count = Cooperative.select().count()
-    monkeypatch.setattr(schema, "MIGRATIONS", [add_a_column])
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS + [add_a_column])
     with db.connection_context():
-        assert schema.upgrade() == 2
+        assert schema.upgrade() == LATEST_VERSION + 1
         columns = [c.name for c in db.get_columns("cooperative")]
     assert "extra_note" in columns
-    assert SchemaVersion.get().version == 2
+    assert SchemaVersion.get().version == LATEST_VERSION + 1
     assert Cooperative.select().count() == coop_count
 
 

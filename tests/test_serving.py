@@ -20,7 +20,7 @@ def app_behind(config, proxies):
 
     from occe import create_app
 
-    app = create_app({**config, "PROXY_COUNT": proxies})
+    app = create_app({**config, "TRUSTED_PROXIES": proxies})
     app.add_url_rule("/_probe", "probe", lambda: f"{request.remote_addr} {request.scheme}")
     return app
 
@@ -47,9 +47,9 @@ def test_the_audit_log_records_the_client_address_behind_the_proxy(app, proxies,
 def test_proxy_count_comes_from_the_environment(app, monkeypatch):
     from occe import create_app
 
-    monkeypatch.setenv("OCCE_PROXY_COUNT", "1")
+    monkeypatch.setenv("OCCE_TRUSTED_PROXIES", "1")
     assert create_app({"SECRET_KEY": "x", "TESTING": True,
-                       "DATA_DIR": app.config["DATA_DIR"]}).config["PROXY_COUNT"] == 1
+                       "DATA_DIR": app.config["DATA_DIR"]}).config["TRUSTED_PROXIES"] == 1
 
 
 def gunicorn_settings(monkeypatch, **environ):

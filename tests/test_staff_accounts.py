@@ -3,11 +3,13 @@ disable / enable, who may manage whom, and the audit log."""
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 
-from occe.models import AuditEvent, LoginThrottle, User
+from occe.auth import throttle_key
+from occe.models import AuditEvent, LoginThrottle, User, utcnow
 
 from .factories import make_cooperative, make_user
 
@@ -128,7 +130,8 @@ def test_reset_gives_a_new_temporary_password_and_ends_open_sessions(app, staff,
     school = make_user("EcoleDemo")
     school_client = login_as(school)
     assert school_client.get("/").status_code == 200
-    LoginThrottle.create(login="EcoleDemo", failures=10)
+    LoginThrottle.create(login=throttle_key("EcoleDemo", app.config["SECRET_KEY"]), failures=10,
+                         locked_until=utcnow() + timedelta(minutes=15))
 
     response = staff.post(f"/gestion/comptes/{school.id}/mot-de-passe")
     assert response.status_code == 200
@@ -136,6 +139,8 @@ def test_reset_gives_a_new_temporary_password_and_ends_open_sessions(app, staff,
     account = User.get_by_id(school.id)
     assert account.must_change_password and account.session_version == school.session_version + 1
     assert not LoginThrottle.select().exists()
+    # The school can log in again at once with the letter's password.
+    assert login_as(account, password).get("/").headers["Location"] == "/mot-de-passe"
     # The session opened before the reset is over; the new password leads to the password page.
     assert school_client.get("/").headers["Location"].startswith("/connexion")
     fresh = app.test_client()

@@ -16,11 +16,12 @@ from flask_login import current_user
 from peewee import JOIN, IntegrityError
 
 from .. import audit
-from ..auth import staff_required
+from ..auth import clear_failures, staff_required
 from ..db import db
-from ..models import Cooperative, LoginThrottle, User, utcnow
+from ..models import Cooperative, User, utcnow
 from ..passwords import hash_password, temporary_password, verify_password
 from ..pdf import pdf_response, render_pdf
+from ..sessions import revoke_sessions
 from . import bp
 from .paging import paginate
 from .staff_forms import AccountForm, login_taken_message
@@ -72,7 +73,8 @@ def issue_temporary_password(account):
     account.password_changed_at = utcnow()
     account.session_version += 1
     account.save()
-    LoginThrottle.delete().where(LoginThrottle.login == account.login).execute()
+    revoke_sessions(account, reason="password_reset")
+    clear_failures(account.login)
     return password
 
 
@@ -158,6 +160,8 @@ def set_account_disabled(user_id):
         with db.atomic():
             account.disabled = disable
             account.save()
+            if disable:
+                revoke_sessions(account, reason="disabled")
             audit.record("account_disabled" if disable else "account_enabled", _describe(account),
                          cooperative=account.cooperative_id)
     if request.headers.get("HX-Request"):

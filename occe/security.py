@@ -1,0 +1,73 @@
+"""HTTP security headers, the reverse proxy, and the log of refused requests.
+
+The Content-Security-Policy allows nothing but this site's own files: no inline script,
+no ``eval`` (htmx runs with ``allowEval: false`` and without its injected indicator
+styles, see ``base.html``), no inline style, no plugin, no framing. Behind the HTTPS
+proxy, ``OCCE_TRUSTED_PROXIES`` (the number of proxies in front of the app) lets the app
+see the visitor's real address and scheme, so that HSTS, secure cookies, Flask-WTF's
+referer check and the audit log's addresses are right.
+"""
+
+import logging
+
+from flask import request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+])
+
+# A PDF shown inline is wrapped by Chromium in a page of its own, with an <embed> and inline
+# styles, under the PDF response's policy: fetch directives (object-src, style-src…) would
+# leave it blank. A PDF runs no script of ours, so it only gets the framing rules.
+PDF_POLICY = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+# "same-origin" still sends the full Referer to this site, which Flask-WTF checks on every
+# HTTPS POST (WTF_CSRF_SSL_STRICT); other sites learn nothing of our addresses.
+REFERRER_POLICY = "same-origin"
+HSTS = "max-age=63072000; includeSubDomains"
+
+# Answers that mean "refused": logged with who asked, for the audit trail.
+REFUSALS = {400, 401, 403, 404, 405, 409, 413}
+
+log = logging.getLogger("occe.security")
+
+
+def add_security_headers(response):
+    """Give every response the security headers (HSTS only over HTTPS)."""
+    headers = response.headers
+    pdf = response.mimetype == "application/pdf"
+    headers.setdefault("Content-Security-Policy", PDF_POLICY if pdf else CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def log_refusal(response):
+    """Log a refused request (403, 404, 409, CSRF failure…) with who made it."""
+    if response.status_code in REFUSALS and request.endpoint != "static":
+        from .audit import request_context  # audit imports the models; keep this module light
+
+        log.warning("refused status=%s method=%s path=%s %s", response.status_code,
+                    request.method, request.path, request_context())
+    return response
+
+
+def init_app(app):
+    """Install the headers, the refusal log and, if configured, the proxy fix on ``app``."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.after_request(add_security_headers)
+    app.after_request(log_refusal)
