@@ -11,7 +11,13 @@ from peewee import JOIN
 from .. import audit
 from ..auth import staff_required
 from ..db import db
-from ..membership.service import StateError, paid_cents, recap_for, refresh_totals
+from ..membership.service import (
+    StateError,
+    lines_with_amounts,
+    paid_cents,
+    recap_for,
+    refresh_totals,
+)
 from ..models import (
     AuditEvent,
     Campaign,
@@ -392,11 +398,12 @@ def render_membership(membership, status=200, **forms):
         .where(AuditEvent.membership == membership)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
+    recap = recap_for(membership)
     context = dict(
         membership=membership,
         coop=membership.cooperative,
-        recap=recap_for(membership),
-        lines=list(membership.lines.order_by("id")),
+        recap=recap,
+        rows=lines_with_amounts(membership, recap),
         receipts={r.kind: r for r in membership.receipts},
         kinds=DocumentReceipt.KINDS,
         payments=payments,
