@@ -1,7 +1,6 @@
 """The memberships: the filtered list, and one membership's page with the staff's actions
 (documents received, payments, the OCCE's validation, reopening)."""
 
-import math
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -29,9 +28,9 @@ from ..models import (
 )
 from ..money import format_euros, from_cents
 from . import bp, reports
+from .paging import paginate
 from .forms import CancelPaymentForm, PaymentForm, ReceiptForm, ReopenForm, ValidateForm
 
-PER_PAGE = 50
 SORTS = {
     "numero": Cooperative.number,
     "ecole": Cooperative.school_name,
@@ -151,12 +150,10 @@ class Row:
 
 
 def list_page(campaign, filters):
-    """Return ``(rows, total, pages)`` for one page of the list, in four queries."""
-    query = filtered_cooperatives(campaign, filters)
-    total = query.count()
-    pages = max(1, math.ceil(total / PER_PAGE))
-    filters.page = min(filters.page, pages)
-    cooperatives = list(query.paginate(filters.page, PER_PAGE))
+    """Return ``(rows, page)`` for one page of the list, in four queries."""
+    page = paginate(filtered_cooperatives(campaign, filters), filters.page)
+    filters.page = page.number
+    cooperatives = page.items
     memberships = {
         coop.id: coop.membership for coop in cooperatives
         if coop.membership is not None and coop.membership.id is not None
@@ -174,7 +171,7 @@ def list_page(campaign, filters):
             paid_cents=paid.get(membership.id, 0) if membership else 0,
             receipts=receipts.get(membership.id, {}) if membership else {},
         ))
-    return rows, total, pages
+    return rows, page
 
 
 def circonscriptions():
@@ -194,7 +191,7 @@ def memberships():
     """List the cooperatives and their membership, filtered, sorted, 50 a page."""
     campaign = current_campaign()
     filters = ListFilters.from_args(request.args)
-    rows, total, pages = list_page(campaign, filters)
+    rows, page = list_page(campaign, filters)
     template = (
         "staff/_membership_results.html"
         if request.headers.get("HX-Target") == "membership-results"
@@ -205,8 +202,7 @@ def memberships():
         campaign=campaign,
         filters=filters,
         rows=rows,
-        total=total,
-        pages=pages,
+        page=page,
         states=reports.STATE_LABELS,
         circonscriptions=circonscriptions(),
         kinds=DocumentReceipt.KINDS,
