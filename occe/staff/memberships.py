@@ -10,6 +10,7 @@ from peewee import JOIN
 from .. import audit
 from ..auth import staff_required
 from ..db import db
+from ..membership import get_membership_for
 from ..membership.service import (
     StateError,
     lines_with_amounts,
@@ -225,17 +226,7 @@ def get_membership(membership_id, document_kind=None):
     unknown kind of document, when one is named)."""
     if document_kind is not None and document_kind not in DocumentReceipt.KINDS:
         abort(404)
-    membership = (
-        Membership.select(Membership, Cooperative, Campaign)
-        .join(Cooperative)
-        .switch(Membership)
-        .join(Campaign)
-        .where(Membership.id == membership_id)
-        .get_or_none()
-    )
-    if membership is None:
-        abort(404)
-    return membership
+    return get_membership_for(current_user, membership_id)
 
 
 def missing_for_validation(membership):
