@@ -212,13 +212,31 @@ def test_the_row_save_does_not_query_once_per_line(client_school, school, campai
     assert queries_for_one_post() == few
 
 
+def test_the_row_save_reads_the_campaign_once(client_school, school, campaign):
+    """The locked draft comes with its campaign: the tariff and the row's amounts reuse it."""
+    make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES[:2])
+    handler = QueryCounter()
+    logger = logging.getLogger("peewee")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        response = client_school.post("/adhesion/lignes", headers=HTMX, data=line_data())
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 200
+    from_campaign = [sql for sql in handler.statements if 'FROM "campaign"' in sql]
+    assert len(from_campaign) == 1, from_campaign
+
+
 class QueryCounter(logging.Handler):
     def __init__(self):
         super().__init__()
         self.count = 0
+        self.statements = []
 
     def emit(self, record):
         self.count += 1
+        self.statements.append(record.msg[0] if isinstance(record.msg, tuple) else record.getMessage())
 
 
 # --- Editing and deleting --------------------------------------------------------------
