@@ -59,6 +59,7 @@ def test_one_page_per_membership_validated_by_the_occe_in_number_order(
 def test_a_large_campaign_is_offered_in_parts(app, staff, memberships):
     app.config["BULK_PRINT_PART"] = 2
     page = html.unescape(staff.get("/gestion/impressions").get_data(as_text=True))
+    assert "Attestations d'adhésion" in page and "Certificats d'assurance" in page
     assert "5 adhésions validées par l'OCCE" in page
     assert "Adhésions 1 à 2" in page and "Adhésions 5 à 5" in page
     assert "flask print-attestations" in page

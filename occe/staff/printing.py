@@ -152,7 +152,7 @@ def printing():
     campaign = Campaign.current()
     count = len(validated_ids(campaign)) if campaign else 0
     return render_template("staff/printing.html", campaign=campaign, count=count,
-                           parts=parts(count, part_size()), bulk=BULK)
+                           parts=parts(count, part_size()), bulk=BULK, plurals=PLURALS)
 
 
 @bp.route("/documents/<any(attestations, certificats):documents>.pdf")
