@@ -79,6 +79,8 @@ ROUTES = {
     "staff.exports": STAFF,
     "staff.download": STAFF,
     "staff.audit_log": STAFF,
+    "staff.printing": STAFF,
+    "staff.print_documents": STAFF,
 }
 
 # URL arguments naming one school's objects: how to find ``owner``'s (school A's or B's) id.
@@ -98,6 +100,7 @@ SHARED = {
     "kind": lambda owner: "engagement",
     "name": lambda owner: "adhesions",
     "fmt": lambda owner: "csv",
+    "documents": lambda owner: "attestations",
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -193,32 +193,42 @@ def test_the_row_save_does_not_query_once_per_line(client_school, school, campai
     """Saving a line costs the same number of queries with 2 lines or with 40."""
     membership = make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES[:2])
 
-    def queries_for_one_post():
-        handler = QueryCounter()
-        logger = logging.getLogger("peewee")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
-        try:
-            response = client_school.post("/adhesion/lignes", headers=HTMX, data=line_data())
-        finally:
-            logger.removeHandler(handler)
-        assert response.status_code == 200
-        return handler.count
-
-    few = queries_for_one_post()
+    few = len(statements_of_one_row_save(client_school))
     assert few > 0
     for n in range(38):
         MembershipLine.create(membership=membership, label=f"C{n}", person="X", pupils=1)
-    assert queries_for_one_post() == few
+    assert len(statements_of_one_row_save(client_school)) == few
 
 
-class QueryCounter(logging.Handler):
+def test_the_row_save_reads_the_campaign_once(client_school, school, campaign):
+    """The locked draft comes with its campaign: the tariff and the row's amounts reuse it."""
+    make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES[:2])
+    statements = statements_of_one_row_save(client_school)
+    from_campaign = [sql for sql in statements if 'FROM "campaign"' in sql]
+    assert len(from_campaign) == 1, from_campaign
+
+
+def statements_of_one_row_save(client):
+    """Post one line as htmx; return the SQL statements the request sent."""
+    handler = StatementCollector()
+    logger = logging.getLogger("peewee")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        response = client.post("/adhesion/lignes", headers=HTMX, data=line_data())
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 200
+    return handler.statements
+
+
+class StatementCollector(logging.Handler):
     def __init__(self):
         super().__init__()
-        self.count = 0
+        self.statements = []
 
     def emit(self, record):
-        self.count += 1
+        self.statements.append(record.msg[0] if isinstance(record.msg, tuple) else record.getMessage())
 
 
 # --- Editing and deleting --------------------------------------------------------------

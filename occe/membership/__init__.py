@@ -177,8 +177,8 @@ def create_line():
         return back_to_screen()
     return render_template(
         "membership/_line_added.html",
-        line=line, amounts=amounts_of(line, membership),
-        form=forms.LineForm(), recap=recap, membership=membership,
+        line=line, amounts=amounts_of(line, line.membership),
+        form=forms.LineForm(), recap=recap, membership=line.membership,
     )
 
 

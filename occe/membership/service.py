@@ -144,7 +144,9 @@ def lock_draft(membership_id):
     )
     if touched != 1:
         raise StateError(LOCKED_MESSAGE)
-    return Membership.get_by_id(membership_id)
+    # With its campaign: the recap needs the tariff, and the row's amounts after it.
+    return (Membership.select(Membership, Campaign).join(Campaign)
+            .where(Membership.id == membership_id).get())
 
 
 def line_count(membership):

@@ -105,7 +105,8 @@ def xlsx_cell(sheet, value):
     """Return a cell for ``value``: amounts and dates formatted, text neutralised (plain
     values need no cell object, which keeps 30,000 rows quick to write)."""
     if isinstance(value, Money):
-        cell = WriteOnlyCell(sheet, value=Decimal(value))
+        # A float: openpyxl writes it a third faster than a Decimal, and cents survive.
+        cell = WriteOnlyCell(sheet, value=float(value))
         cell.number_format = EURO_FORMAT
         return cell
     if isinstance(value, (date, datetime)):
