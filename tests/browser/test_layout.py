@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def assert_no_sideways_scroll(page, screen):
+    page.wait_for_load_state("load")  # the style sheet applied
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{screen} : la page défile de côté ({width} px pour {PHONE['width']})."
 
@@ -34,6 +35,7 @@ def test_school_screens_at_360_px(new_context, login, new_school, watch):
     login(page, new_school)
     assert_no_sideways_scroll(page, "accueil")
     page.get_by_role("link", name="Adhésion", exact=True).click()
+    expect(page.get_by_role("heading", name="Classes et fonctions")).to_be_visible()
     assert_no_sideways_scroll(page, "adhésion vide")
     type_line_with_keyboard(page, "Petite et moyenne sections", "Mme Kerhervé-Delacroix", 2, 27)
     type_line_with_keyboard(page, "Direction", "M. Dupont", 1, 0)
@@ -48,8 +50,10 @@ def test_school_screens_at_360_px(new_context, login, new_school, watch):
     screenshot(page, "phone-membership-errors")
     page.goto("/adhesion/")
     page.get_by_role("link", name="Valider définitivement").click()
+    expect(page.get_by_role("heading", name="Valider définitivement votre adhésion ?")).to_be_visible()
     assert_no_sideways_scroll(page, "confirmation")
     page.get_by_role("button", name="Valider définitivement").click()
+    expect(page.get_by_text("Votre adhésion est validée.")).to_be_visible()
     assert_no_sideways_scroll(page, "adhésion validée")
     page.goto("/")
     assert_no_sideways_scroll(page, "accueil, adhésion validée")
@@ -82,7 +86,9 @@ def test_on_a_long_table_the_total_stays_in_view(page, login, new_school):
     assert not in_view(page, recap.get_by_role("heading", name="Récapitulatif"))
     expect(total_bar).to_contain_text(recap_total.inner_text())
     page.keyboard.press("Enter")
-    pupils = page.get_by_role("textbox", name="Élèves").first
+    editing = page.get_by_role("row").filter(has=page.get_by_role("button", name="Enregistrer"))
+    pupils = editing.get_by_role("textbox", name="Élèves")
+    expect(pupils).to_have_value("29")
     pupils.fill("40")
     pupils.press("Enter")
     expect(page.get_by_role("link", name="Modifier la ligne Classe 9", exact=True)).to_be_focused()
