@@ -98,6 +98,7 @@ def test_sqlite_older_than_the_wal_reset_fix_is_reported(production_app, version
     assert any("3.51.3" in message for _, message in problems) is warned
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_check_deploy_reports_the_sqlite_version_and_fails_on_serious_problems(runner):
     result = runner.invoke(args=["check-deploy"])
     assert f"SQLite {sqlite3.sqlite_version}" in result.output
@@ -148,6 +149,7 @@ def add_lines_in_pairs(membership, stop, written):
             written.append(2)
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_backup_under_write_load_is_consistent_and_can_be_restored(app, runner, membership):
     stop, written = threading.Event(), []
     writer = threading.Thread(target=add_lines_in_pairs, args=(membership, stop, written))
@@ -185,6 +187,7 @@ def test_backup_under_write_load_is_consistent_and_can_be_restored(app, runner, 
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_backup_to_a_chosen_file_and_folder(app, runner, tmp_path):
     target = tmp_path / "ailleurs" / "nuit.db"
     assert runner.invoke(args=["backup", str(target)]).exit_code == 0
@@ -195,6 +198,7 @@ def test_backup_to_a_chosen_file_and_folder(app, runner, tmp_path):
     assert len(list(folder.glob("occe-*.db"))) == 1
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_backup_never_overwrites_a_file(app, runner, tmp_path):
     target = tmp_path / "existe.db"
     target.write_text("précieux")
@@ -203,6 +207,7 @@ def test_backup_never_overwrites_a_file(app, runner, tmp_path):
     assert target.read_text() == "précieux"
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_restore_ends_every_session(app, runner, login_as, membership, tmp_path):
     client = login_as(membership.cooperative.users.get())
     backup = tmp_path / "b.db"
@@ -212,6 +217,7 @@ def test_restore_ends_every_session(app, runner, login_as, membership, tmp_path)
     assert UserSession.get().revoked_reason == "restore"
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_restore_asks_for_confirmation(app, runner, membership, tmp_path):
     backup = tmp_path / "b.db"
     runner.invoke(args=["backup", str(backup)])
@@ -257,6 +263,7 @@ def make_bad_backup(kind, path, good):
     ("autre application", "tables absentes : membership_line"),
     ("plus récente", "version plus récente"),
 ])
+@pytest.mark.usefixtures("sqlite_only")
 def test_restore_refuses_a_bad_backup_and_leaves_the_database_alone(
         app, runner, membership, tmp_path, kind, message):
     good = tmp_path / "good.db"

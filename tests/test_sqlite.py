@@ -19,6 +19,7 @@ def pragmas(database):
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")}
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_every_connection_gets_the_pragmas(app):
     """Each thread has its own connection: the settings must hold on all of them."""
     seen = []
@@ -48,6 +49,7 @@ def test_foreign_keys_are_enforced(app):
     assert User.select().count() == 1
 
 
+@pytest.mark.usefixtures("sqlite_only")
 def test_write_transactions_begin_immediate(app):
     statements = []
     with db.connection_context():

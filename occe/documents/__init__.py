@@ -1,31 +1,13 @@
 """Printable documents of a membership: one URL per document, for its school or the staff."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from ..models import Campaign, Cooperative, Membership
+from ..membership import get_membership_for
 from ..pdf import pdf_response
 from .printables import PRINTABLES, RENDERERS, available_printables
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-
-
-def get_membership_for(user, membership_id):
-    """Return the membership ``user`` may see: a school only its own cooperative's, staff any.
-
-    Anything else answers 404, so a school learns nothing of another cooperative.
-    """
-    membership = (
-        Membership.select(Membership, Cooperative, Campaign)
-        .join(Cooperative).switch(Membership).join(Campaign)
-        .where(Membership.id == membership_id)
-        .first()
-    )
-    if membership is None:
-        abort(404)
-    if not user.is_staff and membership.cooperative_id != user.cooperative_id:
-        abort(404)
-    return membership
 
 
 @bp.app_template_global("printables_for")

@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
-from ..models import Campaign, Membership, MembershipLine, MembershipOption
+from ..models import Campaign, Cooperative, Membership, MembershipLine, MembershipOption
 from . import forms, service
 from .service import StateError, membership_for, recap_for
 
@@ -44,8 +44,17 @@ def current_membership():
 
 
 def get_membership_for(user, membership_id):
-    """Return a membership ``user`` may see: staff any, a school its own; 404 otherwise."""
-    membership = Membership.get_or_none(Membership.id == membership_id)
+    """Return a membership ``user`` may see, with its cooperative and campaign.
+
+    Staff see any; a school only its own cooperative's. Anything else answers 404, so a
+    school learns nothing of another cooperative. Every area goes through this helper.
+    """
+    membership = (
+        Membership.select(Membership, Cooperative, Campaign)
+        .join(Cooperative).switch(Membership).join(Campaign)
+        .where(Membership.id == membership_id)
+        .first()
+    )
     if membership is None or not (user.is_staff or membership.cooperative_id == user.cooperative_id):
         abort(404)
     return membership

@@ -1,6 +1,5 @@
 """The audit log page: who did what, when, on which cooperative; filterable."""
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -10,8 +9,8 @@ from peewee import JOIN
 from ..auth import staff_required
 from ..models import AuditEvent, Cooperative
 from . import bp
+from .paging import paginate
 
-PER_PAGE = 50
 
 # French labels of the action codes recorded through ``audit.record``; an unknown code
 # (a new area's) is shown as it is until it gets a label here.
@@ -129,10 +128,8 @@ def recorded_actions():
 def audit_log():
     """Show the audit log, filtered, 50 events a page."""
     filters = LogFilters.from_args(request.args)
-    query = filtered_events(filters)
-    total = query.count()
-    pages = max(1, math.ceil(total / PER_PAGE))
-    filters.page = min(filters.page, pages)
+    page = paginate(filtered_events(filters), filters.page)
+    filters.page = page.number
     template = (
         "staff/_audit_results.html"
         if request.headers.get("HX-Target") == "audit-results"
@@ -140,9 +137,7 @@ def audit_log():
     )
     return render_template(
         template,
-        events=list(query.paginate(filters.page, PER_PAGE)),
+        page=page,
         filters=filters,
-        total=total,
-        pages=pages,
         actions=recorded_actions(),
     )

@@ -1,7 +1,6 @@
 """The memberships: the filtered list, and one membership's page with the staff's actions
 (documents received, payments, the OCCE's validation, reopening)."""
 
-import math
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,7 +10,14 @@ from peewee import JOIN
 from .. import audit
 from ..auth import staff_required
 from ..db import db
-from ..membership.service import StateError, paid_cents, recap_for, refresh_totals
+from ..membership import get_membership_for
+from ..membership.service import (
+    StateError,
+    lines_with_amounts,
+    paid_cents,
+    recap_for,
+    refresh_totals,
+)
 from ..models import (
     AuditEvent,
     Campaign,
@@ -23,9 +29,9 @@ from ..models import (
 )
 from ..money import format_euros, from_cents
 from . import bp, reports
+from .paging import paginate
 from .forms import CancelPaymentForm, PaymentForm, ReceiptForm, ReopenForm, ValidateForm
 
-PER_PAGE = 50
 SORTS = {
     "numero": Cooperative.number,
     "ecole": Cooperative.school_name,
@@ -145,12 +151,10 @@ class Row:
 
 
 def list_page(campaign, filters):
-    """Return ``(rows, total, pages)`` for one page of the list, in four queries."""
-    query = filtered_cooperatives(campaign, filters)
-    total = query.count()
-    pages = max(1, math.ceil(total / PER_PAGE))
-    filters.page = min(filters.page, pages)
-    cooperatives = list(query.paginate(filters.page, PER_PAGE))
+    """Return ``(rows, page)`` for one page of the list, in four queries."""
+    page = paginate(filtered_cooperatives(campaign, filters), filters.page)
+    filters.page = page.number
+    cooperatives = page.items
     memberships = {
         coop.id: coop.membership for coop in cooperatives
         if coop.membership is not None and coop.membership.id is not None
@@ -168,7 +172,7 @@ def list_page(campaign, filters):
             paid_cents=paid.get(membership.id, 0) if membership else 0,
             receipts=receipts.get(membership.id, {}) if membership else {},
         ))
-    return rows, total, pages
+    return rows, page
 
 
 def circonscriptions():
@@ -188,7 +192,7 @@ def memberships():
     """List the cooperatives and their membership, filtered, sorted, 50 a page."""
     campaign = current_campaign()
     filters = ListFilters.from_args(request.args)
-    rows, total, pages = list_page(campaign, filters)
+    rows, page = list_page(campaign, filters)
     template = (
         "staff/_membership_results.html"
         if request.headers.get("HX-Target") == "membership-results"
@@ -199,8 +203,7 @@ def memberships():
         campaign=campaign,
         filters=filters,
         rows=rows,
-        total=total,
-        pages=pages,
+        page=page,
         states=reports.STATE_LABELS,
         circonscriptions=circonscriptions(),
         kinds=DocumentReceipt.KINDS,
@@ -223,17 +226,7 @@ def get_membership(membership_id, document_kind=None):
     unknown kind of document, when one is named)."""
     if document_kind is not None and document_kind not in DocumentReceipt.KINDS:
         abort(404)
-    membership = (
-        Membership.select(Membership, Cooperative, Campaign)
-        .join(Cooperative)
-        .switch(Membership)
-        .join(Campaign)
-        .where(Membership.id == membership_id)
-        .get_or_none()
-    )
-    if membership is None:
-        abort(404)
-    return membership
+    return get_membership_for(current_user, membership_id)
 
 
 def missing_for_validation(membership):
@@ -392,11 +385,12 @@ def render_membership(membership, status=200, **forms):
         .where(AuditEvent.membership == membership)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
+    recap = recap_for(membership)
     context = dict(
         membership=membership,
         coop=membership.cooperative,
-        recap=recap_for(membership),
-        lines=list(membership.lines.order_by("id")),
+        recap=recap,
+        rows=lines_with_amounts(membership, recap),
         receipts={r.kind: r for r in membership.receipts},
         kinds=DocumentReceipt.KINDS,
         payments=payments,

@@ -177,7 +177,9 @@ def _week_start(column):
     """SQL: the Monday of the week of a timestamp column, as a date."""
     if is_sqlite():
         return fn.date(column, "weekday 0", "-6 days")
-    return fn.date_trunc("week", column).cast("date")
+    # The unit is written in the SQL, not bound: PostgreSQL would see the SELECT's
+    # date_trunc($1, …) and the GROUP BY's date_trunc($3, …) as different expressions.
+    return fn.date_trunc(SQL("'week'"), column).cast("date")
 
 
 def _as_date(value):
