@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-test clean-data test-pg serve bench
+.PHONY: run test install install-test clean-data test-pg serve bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 ou plus est nécessaire.")'
@@ -51,3 +51,7 @@ serve: install
 bench: install-test
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## Screenshots of the main screens for the README (docs/screenshots/), in Debian's Chromium.
+screenshots: install-test
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)

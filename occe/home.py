@@ -77,6 +77,12 @@ def save_notes(cooperative, text):
         Cooperative.update(private_notes=text).where(Cooperative.id == cooperative.id).execute()
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """The site's icon where no page names it (Chromium asks for it beside a PDF)."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.route("/")
 @login_required
 def index():

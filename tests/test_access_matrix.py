@@ -35,6 +35,7 @@ ROUTES = {
     "static": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,  # anonymous: simply back to the login page
+    "home.favicon": PUBLIC,
     "auth.change_password": LOGIN,
     "home.index": LOGIN,
     "membership.show": SCHOOL,

@@ -34,4 +34,35 @@
       }
     }
   });
+
+  // A swap that takes away the focused element (a line saved, put back by "Annuler" or
+  // deleted) would drop a keyboard user at the top of the page. The focus goes to the
+  // same row again (its "Modifier" link), else to the row that took a deleted row's place.
+  var focusPlan = null;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = event.detail.target;
+    if (!row || row.tagName !== "TR" || !row.id) {
+      return;
+    }
+    var neighbour = row.nextElementSibling || row.previousElementSibling;
+    focusPlan = [row.id, neighbour && neighbour.id];
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var plan = focusPlan;
+    var active = document.activeElement;
+    focusPlan = null;
+    if (!plan || (active && active !== document.body && active.isConnected)) {
+      return;  // nothing was lost, or htmx already focused the new blank line (autofocus)
+    }
+    for (var i = 0; i < plan.length; i += 1) {
+      var row = plan[i] && document.getElementById(plan[i]);
+      var target = row && row.querySelector("a[href], button, input:not([type=hidden])");
+      if (target) {
+        target.focus();
+        return;
+      }
+    }
+  });
 })();

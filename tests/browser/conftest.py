@@ -8,6 +8,7 @@ Never let Playwright download a browser: the Debian package is the one we test.
 
 import itertools
 import os
+import re
 import socket
 import threading
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from werkzeug.serving import make_server
 from occe import create_app
 from occe.db import db
 from occe.demo import seed_demo
+from occe.models import Campaign, Membership, User
 from occe.schema import upgrade
 
 from ..factories import PASSWORD, make_user
@@ -113,15 +115,99 @@ def browser():
         browser.close()
 
 
+class Watch:
+    """What went wrong in the browser: console errors, uncaught exceptions, CSP violations.
+
+    Every context the fixtures open reports here; the test fails at teardown when anything
+    was seen that the test did not announce with ``allow(pattern)`` (a 422 answer, say,
+    which Chromium logs as a failed resource).
+    """
+
+    def __init__(self):
+        self.problems = []
+        self.allowed = []
+
+    def allow(self, pattern):
+        """Accept console errors matching ``pattern`` (a regular expression) in this test."""
+        self.allowed.append(re.compile(pattern))
+
+    def attach(self, context, javascript=True):
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.problems.append(f"exception: {error.error}"))
+        if javascript:
+            # CSP violations also reach the console; the event says which directive.
+            context.expose_binding("occeCspViolation",
+                                   lambda source, text: self.problems.append(f"CSP: {text}"))
+            context.add_init_script(CSP_LISTENER)
+
+    def _console(self, message):
+        if message.type != "error" and "Content Security Policy" not in message.text:
+            return
+        if any(pattern.search(message.text) for pattern in self.allowed):
+            return
+        self.problems.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+
+
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.occeCspViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+                          + " in " + event.documentURI);
+});
+"""
+
+
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh French-speaking browser tab at 1366×768, relative URLs on the server."""
+def watch():
+    """The test's ``Watch``: fails the test when the browser reported a problem."""
+    watch = Watch()
+    yield watch
+    assert not watch.problems, "Le navigateur a signalé :\n" + "\n".join(watch.problems)
+
+
+@pytest.fixture
+def new_context(browser, live_server, watch):
+    """Open browser contexts watched for problems: ``new_context(javascript=True, viewport=...)``."""
     live_server.activate()
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    contexts = []
+
+    def _new_context(javascript=True, viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport, locale="fr-FR", base_url=live_server.url,
+                                      java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        watch.attach(context, javascript)
+        contexts.append(context)
+        return context
+
+    yield _new_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A fresh French-speaking browser tab at 1366×768, relative URLs on the server."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def nojs_page(new_context):
+    """The same tab with JavaScript disabled, as on a locked-down school PC."""
+    return new_context(javascript=False).new_page()
+
+
+@pytest.fixture
+def fresh_demo_school(live_server):
+    """EcoleDemo without any membership this campaign, as at the opening of the campaign.
+
+    The demo accounts are shared by the session; the journeys that must be EcoleDemo's
+    start from a blank membership whatever ran before.
+    """
+    live_server.activate()
+    campaign = Campaign.current()
+    cooperative = User.get(User.login == DEMO_SCHOOL[0]).cooperative
+    Membership.delete().where((Membership.cooperative == cooperative)
+                              & (Membership.campaign == campaign)).execute()
+    return DEMO_SCHOOL
 
 
 @pytest.fixture
