@@ -25,6 +25,9 @@ from occe.schema import upgrade
 
 from ..factories import PASSWORD, make_user
 
+# Generous: CI and a developer's machine may be busy; a real failure still fails.
+BROWSER_TIMEOUT_MS = 20_000
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]
@@ -106,8 +109,9 @@ def live_server(tmp_path_factory):
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(MISSING)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=CHROMIUM_ARGS)
@@ -173,7 +177,7 @@ def new_context(browser, live_server, watch):
     def _new_context(javascript=True, viewport=DESKTOP):
         context = browser.new_context(viewport=viewport, locale="fr-FR", base_url=live_server.url,
                                       java_script_enabled=javascript)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         watch.attach(context, javascript)
         contexts.append(context)
         return context
