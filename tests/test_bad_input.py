@@ -169,3 +169,26 @@ def test_a_utf16_file_from_a_spreadsheet_is_read(world, login_as):
         "/gestion/cooperatives/import", data={"file": (io.BytesIO(content), "cooperatives.csv")})
     assert response.status_code == 200
     assert "École Jaurès" in response.get_data(as_text=True)
+
+
+# Found by the fuzzing (tests/test_fuzz.py): each answered a 500 or stored a blank.
+@pytest.mark.parametrize("role, path, data, message", [
+    ("staff", "/gestion/adhesions/{membership}/documents/engagement", {"engagement-received_on": " "},
+     "Indiquez la date de réception."),
+    ("staff", "/gestion/adhesions/{membership}/reglements",
+     {"amount": "10", "mode": "cheque", "paid_on": " "}, "Indiquez la date du règlement."),
+    ("admin", "/gestion/campagnes/{campaign}/options", {"label": "  ", "kind": "flat", "price": "3"},
+     "Indiquez le libellé de l&#39;option."),
+    ("staff", "/gestion/cooperatives/nouvelle", {"number": " ", "school_name": " "},
+     "Indiquez le numéro de la coopérative."),
+    ("school", "/mot-de-passe", {"current": "x", "new": "0" * 73, "confirmation": "0" * 73},
+     "trop facile à deviner"),
+])
+def test_blank_dates_and_labels_and_long_passwords_get_a_french_message(
+        world, login_as, role, path, data, message):
+    before = snapshot()
+    path = path.format(membership=world["membership"].id, campaign=world["campaign"].id)
+    response = login_as(world[role]).post(path, data=data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert snapshot() == before

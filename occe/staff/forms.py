@@ -55,7 +55,7 @@ class ReceiptForm(FlaskForm):
     """When a document (named by the URL) was received from the school."""
 
     received_on = FrenchDateField(
-        "Reçu le", validators=[InputRequired("Indiquez la date de réception."), not_in_future],
+        "Reçu le", validators=[DataRequired("Indiquez la date de réception."), not_in_future],
         default=date.today,
     )
 
@@ -69,7 +69,7 @@ class PaymentForm(FlaskForm):
         choices=[SelectChoice(value, label) for value, label in Payment.MODES.items()],
     )
     paid_on = FrenchDateField(
-        "Date", validators=[InputRequired("Indiquez la date du règlement."), not_in_future],
+        "Date", validators=[DataRequired("Indiquez la date du règlement."), not_in_future],
         default=date.today,
     )
     reference = StringField(

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import uai
 from ..models import Cooperative, Option, User
@@ -92,9 +92,9 @@ class EurosField(StringField):
 
 class CooperativeForm(FlaskForm):
     number = StringField("N° de coopérative", validators=[
-        InputRequired("Indiquez le numéro de la coopérative."), Length(max=20, message="20 caractères au plus.")])
+        DataRequired("Indiquez le numéro de la coopérative."), Length(max=20, message="20 caractères au plus.")])
     school_name = StringField("École", validators=[
-        InputRequired("Indiquez le nom de l'école."), Length(max=120, message="120 caractères au plus.")])
+        DataRequired("Indiquez le nom de l'école."), Length(max=120, message="120 caractères au plus.")])
     uai = StringField("UAI", validators=[Optional(), Length(max=8)])
     commune = StringField("Commune", validators=[Length(max=80, message="80 caractères au plus.")])
     circonscription = StringField("Circonscription", validators=[
@@ -188,7 +188,7 @@ class CampaignForm(FlaskForm):
     goods_rate = StringField("Taux de l'assurance des biens (%)")
     goods_included = EurosField("Valeur des biens couverte sans supplément (€)")
     subscription_name = StringField("Nom de l'abonnement", validators=[
-        InputRequired("Indiquez le nom de l'abonnement."), Length(max=80, message="80 caractères au plus.")])
+        DataRequired("Indiquez le nom de l'abonnement."), Length(max=80, message="80 caractères au plus.")])
     subscription_price = EurosField("Prix d'un abonnement (€)")
 
     goods_rate_ppm = None
@@ -234,7 +234,7 @@ class CampaignForm(FlaskForm):
 
 class OptionForm(FlaskForm):
     label = StringField("Libellé", validators=[
-        InputRequired("Indiquez le libellé de l'option."), Length(max=80, message="80 caractères au plus.")])
+        DataRequired("Indiquez le libellé de l'option."), Length(max=80, message="80 caractères au plus.")])
     kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in Option.KINDS.items()],
                        default=Option.FLAT)
     price = EurosField("Prix (€)")
