@@ -74,22 +74,29 @@ def prepare_install(data_dir, accounts):
         OCCE_SESSION_COOKIE_SECURE="false",
         PYTHONPATH=str(ROOT),
     )
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed-demo", "--quiet"],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    # One process (the app is imported once): the demo data, then the clients' accounts.
     code = (
         "import sys\n"
         "from occe import create_app\n"
+        "from occe.demo import seed_demo\n"
         "from occe.models import Cooperative, User\n"
         "from occe.passwords import hash_password\n"
+        "from occe.schema import upgrade\n"
         "app = create_app()\n"
         "hashed = hash_password(sys.argv[1])\n"
         "with app.app_context():\n"
+        "    upgrade()\n"
+        "    seed_demo()\n"
         "    for n in range(int(sys.argv[2])):\n"
         "        coop = Cooperative.create(number=f'CRASH-{n:04d}', school_name=f'École crash {n}')\n"
         "        User.create(login=f'EcoleCrash{n}', password_hash=hashed, role=User.SCHOOL,\n"
         "                    cooperative=coop, must_change_password=False)\n"
     )
-    subprocess.run([sys.executable, "-c", code, PASSWORD, str(accounts)], cwd=ROOT, env=env, check=True)
+    made = subprocess.run([sys.executable, "-c", code, PASSWORD, str(accounts)], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if made.returncode:
+        print("L'installation temporaire n'a pas pu être créée :\n" + made.stderr[-3000:])
+        raise SystemExit(2)
     return env, [f"EcoleCrash{n}" for n in range(accounts)]
 
 

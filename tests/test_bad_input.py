@@ -3,6 +3,7 @@ characters (which PostgreSQL refuses), over-long text, negative, huge or non-num
 a 10 MB body, and malformed or wrongly encoded CSV files."""
 
 import io
+import re
 
 import pytest
 
@@ -192,3 +193,25 @@ def test_blank_dates_and_labels_and_long_passwords_get_a_french_message(
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert snapshot() == before
+
+
+def test_control_characters_are_dropped_from_the_staffs_one_line_fields(world, login_as):
+    coop = world["school"].cooperative
+    response = login_as(world["staff"]).post(f"/gestion/cooperatives/{coop.id}", data={
+        "number": coop.number, "school_name": "École\x07 Jaurès\x1b", "mandataire_name": "\x7fPaul"})
+    assert response.status_code == 303
+    stored = Cooperative.get_by_id(coop.id)
+    assert (stored.school_name, stored.mandataire_name) == ("École Jaurès", "Paul")
+    login_as(world["admin"]).post(f"/gestion/campagnes/{world['campaign'].id}/options",
+                                  data={"label": "Carte\x08 coop", "kind": "flat", "price": "3"})
+    assert Option.get(Option.label.startswith("Carte")).label == "Carte coop"
+
+
+def test_control_characters_are_dropped_from_imported_cells(world, login_as):
+    client = login_as(world["staff"])
+    content = "numero;ecole\r\n099-0101;École\x07 Jaurès\r\n".encode()
+    page = client.post("/gestion/cooperatives/import",
+                       data={"file": (io.BytesIO(content), "c.csv")}).get_data(as_text=True)
+    payload = re.search(r'name="payload" value="([^"]+)"', page).group(1)
+    assert client.post("/gestion/cooperatives/import/confirmer", data={"payload": payload}).status_code == 303
+    assert Cooperative.get(number="099-0101").school_name == "École Jaurès"

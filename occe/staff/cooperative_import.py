@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..db import db
+from ..membership.forms import clean_text
 from ..models import Cooperative
 from ..uai import with_check_letter
 from .staff_forms import email_problem, uai_problem
@@ -189,7 +190,8 @@ def _read_row(line, cells, positions, width, errors):
         return None
     values = {}
     for index, column in positions.items():
-        value = cells[index].strip() if index < len(cells) else ""
+        # Control characters dropped, as the forms do.
+        value = clean_text(cells[index]) if index < len(cells) else ""
         if column.attribute == "uai":
             value = value.upper()
         if not value:

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ..models import Membership, Payment
 from ..money import AmountError, parse_euros, to_cents
+from .staff_forms import OneLineForm
 
 
 class FrenchDateField(DateField):
@@ -60,7 +61,7 @@ class ReceiptForm(FlaskForm):
     )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(OneLineForm):
     """A payment received: amount in euros (decimal comma), mode, date, reference."""
 
     amount = StringField("Montant", validators=[InputRequired("Indiquez le montant reçu.")])
