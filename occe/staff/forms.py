@@ -27,6 +27,8 @@ class FrenchDateField(DateField):
     def process_formdata(self, valuelist):
         text = " ".join(valuelist).strip() if valuelist else ""
         if not text:
+            # Only spaces: nothing was typed, and InputRequired must say so (not None saved).
+            self.raw_data = []
             self.data = None
             return
         for pattern in self.format:
@@ -56,7 +58,7 @@ class ReceiptForm(FlaskForm):
     """When a document (named by the URL) was received from the school."""
 
     received_on = FrenchDateField(
-        "Reçu le", validators=[DataRequired("Indiquez la date de réception."), not_in_future],
+        "Reçu le", validators=[InputRequired("Indiquez la date de réception."), not_in_future],
         default=date.today,
     )
 
@@ -70,7 +72,7 @@ class PaymentForm(OneLineForm):
         choices=[SelectChoice(value, label) for value, label in Payment.MODES.items()],
     )
     paid_on = FrenchDateField(
-        "Date", validators=[DataRequired("Indiquez la date du règlement."), not_in_future],
+        "Date", validators=[InputRequired("Indiquez la date du règlement."), not_in_future],
         default=date.today,
     )
     reference = StringField(
