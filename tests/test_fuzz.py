@@ -56,7 +56,7 @@ from .membership_support import HTMX, recap_total
 
 EXAMPLES = int(os.environ.get("OCCE_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None)
-STATEFUL = settings(max_examples=max(EXAMPLES // 3, 5), stateful_step_count=15, deadline=None)
+STATEFUL = settings(max_examples=max(EXAMPLES // 2, 5), stateful_step_count=20, deadline=None)
 
 # What a form post may answer: saved (303, or 200 to htmx), refused with messages (422),
 # refused by the membership's state (409). Never a 500.
@@ -96,10 +96,10 @@ def form(**fields):
 
 # Half of the lines are plausible (most then save) so that saved data builds up; the
 # other half is anything at all.
-words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=85)
+words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=65)
 plausible_lines = st.fixed_dictionaries({
     "label": words, "person": words,
-    "adults": st.integers(-1, 22).map(str), "pupils": st.integers(-1, 101).map(str),
+    "adults": st.integers(0, 21).map(str), "pupils": st.integers(0, 100).map(str),
 })
 line_forms = st.one_of(plausible_lines, form(label=texts, person=texts, adults=numbers, pupils=numbers))
 htmx_or_not = st.sampled_from([{}, HTMX])
