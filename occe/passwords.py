@@ -33,7 +33,8 @@ def password_problem(password, min_length=12, user_inputs=()):
     if len(password) > MAX_LENGTH:
         return f"Le mot de passe ne peut pas dépasser {MAX_LENGTH} caractères."
     words = [w for w in user_inputs if w]
-    if zxcvbn(password[:100], user_inputs=words)["score"] < MIN_SCORE:
+    # zxcvbn refuses more than 72 characters; a longer password is as strong as its start.
+    if zxcvbn(password[:72], user_inputs=words)["score"] < MIN_SCORE:
         return (
             "Ce mot de passe est trop facile à deviner (mot courant, suite, date, nom…). "
             "Choisissez par exemple quatre mots sans rapport entre eux."

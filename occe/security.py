@@ -10,7 +10,7 @@ referer check and the audit log's addresses are right.
 
 import logging
 
-from flask import request
+from flask import render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -38,6 +38,15 @@ REFUSALS = {400, 401, 403, 404, 405, 409, 413}
 
 log = logging.getLogger("occe.security")
 
+# No one types a NUL character, and PostgreSQL refuses it in text: it is refused up front.
+NUL_MESSAGE = (
+    "Le texte envoyé contient un caractère invalide (caractère nul) : retapez-le au clavier "
+    "plutôt que de le copier depuis un autre logiciel, puis recommencez."
+)
+# The cooperative import reads its own large body (its view raises the size limits) and
+# refuses a file holding NUL characters itself.
+OWN_BODY_ENDPOINTS = {"staff.import_cooperatives", "staff.confirm_import"}
+
 
 def add_security_headers(response):
     """Give every response the security headers (HSTS only over HTTPS)."""
@@ -52,6 +61,20 @@ def add_security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+def refuse_nul_characters():
+    """Answer 422 with a French message to a query or form holding a NUL character."""
+    values = list(request.args.values())
+    if request.method != "GET" and request.endpoint not in OWN_BODY_ENDPOINTS:
+        values += request.form.values()
+    if not any("\x00" in value for value in values):
+        return None
+    if request.headers.get("HX-Request"):
+        # Shown in the page's message area, not in place of the row or form that asked.
+        headers = {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
+        return render_template("_error.html", message=NUL_MESSAGE), 422, headers
+    return render_template("error.html", title="Texte refusé", message=NUL_MESSAGE), 422
 
 
 def log_refusal(response):
@@ -69,5 +92,6 @@ def init_app(app):
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     app.after_request(log_refusal)

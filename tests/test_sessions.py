@@ -9,7 +9,7 @@ from itsdangerous import TimestampSigner
 
 from occe import create_app, sessions
 from occe.db import db
-from occe.models import ALL_MODELS, SchemaVersion, User, UserSession, utcnow
+from occe.models import ALL_MODELS, MembershipLine, SchemaVersion, User, UserSession, utcnow
 from occe.schema import LATEST_VERSION, upgrade
 from occe.sessions import revoke_sessions
 
@@ -272,3 +272,31 @@ def test_a_bad_csrf_token_gives_a_french_message_never_a_500(csrf_app, monkeypat
     assert ("<html" in body) is not htmx
     monkeypatch.undo()
     assert is_logged_in(client)  # the refused logout changed nothing
+
+
+# --- The main htmx endpoints of the membership screen -----------------------------------
+
+@pytest.mark.parametrize("path, data", [
+    ("/adhesion/lignes", {"label": "CP", "person": "Mme Martin", "adults": "1", "pupils": "24"}),
+    ("/adhesion/options", {"declared_value": "5000", "subscriptions": "1"}),
+])
+def test_an_expired_session_on_a_line_save_or_the_options_gets_hx_redirect(
+        app, login_as, school, clock, path, data):
+    client = login_as(school)
+    clock(minutes=61)
+    response = client.post(path, data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/connexion")
+    assert UserSession.select().where(UserSession.revoked_at.is_null()).count() == 0
+    assert MembershipLine.select().count() == 0
+
+
+def test_an_expired_csrf_token_on_an_htmx_line_save_gives_the_french_message(csrf_app, monkeypatch):
+    client, token = logged_in_with_token(csrf_app)
+    later = TimestampSigner.get_timestamp(TimestampSigner("k")) + 7200
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    response = client.post("/adhesion/lignes", headers={"HX-Request": "true", "X-CSRFToken": token},
+                           data={"label": "CP", "person": "Mme Martin", "adults": "1", "pupils": "24"})
+    assert response.status_code == 400
+    assert "Le formulaire a expiré" in response.get_data(as_text=True)
+    assert MembershipLine.select().count() == 0

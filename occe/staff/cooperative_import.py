@@ -7,17 +7,25 @@ A number that already exists updates that cooperative; an empty cell then leaves
 the value already known unchanged.
 """
 
+import codecs
 import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
 
 from ..db import db
+from ..membership.forms import clean_text
 from ..models import Cooperative
 from ..uai import with_check_letter
 from .staff_forms import email_problem, uai_problem
 
 MAX_BYTES = 2 * 1024 * 1024
+# A header far wider than the columns known is not a cooperatives file: one message, not thousands.
+MAX_HEADER_CELLS = 50
+NOT_TEXT = (
+    "Le fichier contient des caractères nuls : ce n'est pas un fichier CSV. Dans votre "
+    "tableur, enregistrez-le au format « CSV UTF-8 » et envoyez-le à nouveau."
+)
 
 
 @dataclass(frozen=True)
@@ -87,18 +95,32 @@ class ImportPreview:
 
 
 def decode(data):
-    """Return the file's text: UTF-8 (BOM or not), else Windows-1252."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
+    """Return the file's text: UTF-8 (BOM or not), UTF-16 with its BOM, else Windows-1252.
+
+    A text holding NUL characters (binary garbage, UTF-16 without BOM) is refused: no
+    spreadsheet writes them in a CSV, and PostgreSQL cannot store them.
+    """
+    text = None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        if text is not None:
+            break
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if text is None:
         raise ImportFileError(
             "Le fichier n'est ni en UTF-8 ni en Windows-1252. Dans votre tableur, "
             "enregistrez-le au format « CSV UTF-8 » et envoyez-le à nouveau."
         )
+    if "\x00" in text:
+        raise ImportFileError(NOT_TEXT)
+    return text
 
 
 def _header_key(text):
@@ -116,6 +138,12 @@ def detect_separator(header_line):
 def _read_header(cells, errors):
     """Map each position of the header to its Column; record unknown and missing columns."""
     positions = {}
+    if len(cells) > MAX_HEADER_CELLS:
+        errors.append(LineError(1, "", (
+            f"La première ligne compte {len(cells)} colonnes : le fichier n'en attend que "
+            f"{len(COLUMNS)} au plus ({', '.join(c.key for c in COLUMNS)}). Vérifiez le séparateur."
+        )))
+        return positions
     for index, cell in enumerate(cells):
         key = _header_key(cell)
         if not key:
@@ -162,7 +190,8 @@ def _read_row(line, cells, positions, width, errors):
         return None
     values = {}
     for index, column in positions.items():
-        value = cells[index].strip() if index < len(cells) else ""
+        # Control characters dropped, as the forms do.
+        value = clean_text(cells[index]) if index < len(cells) else ""
         if column.attribute == "uai":
             value = value.upper()
         if not value:
@@ -176,6 +205,19 @@ def _read_row(line, cells, positions, width, errors):
     return values
 
 
+def _readable_rows(reader, errors):
+    """Yield the CSV reader's rows; a row it cannot read ends the file with a French error."""
+    try:
+        yield from reader
+    except csv.Error:
+        # A value longer than csv's field limit, most often a quote never closed.
+        errors.append(LineError(reader.line_num, "", (
+            "Le fichier n'a pas pu être lu à partir de cette ligne : une valeur est beaucoup "
+            "trop longue, sans doute un guillemet jamais refermé. Corrigez le fichier et "
+            "envoyez-le à nouveau."
+        )))
+
+
 def preview(text):
     """Read and check the whole file; return what would be created and updated, and every error."""
     result = ImportPreview()
@@ -185,7 +227,8 @@ def preview(text):
                                               "ligne des noms de colonnes."))
         return result
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(lines[0]))
-    header = next(reader)
+    rows = _readable_rows(reader, result.errors)
+    header = next(rows, [])
     positions = _read_header(header, result.errors)
     result.columns = list(positions.values())
     if result.errors:
@@ -193,7 +236,7 @@ def preview(text):
     existing = dict(Cooperative.select(Cooperative.number, Cooperative.id).tuples())
     first_line_of = {}
     line = reader.line_num + 1
-    for cells in reader:
+    for cells in rows:
         start, line = line, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue

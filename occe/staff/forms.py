@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ..models import Membership, Payment
 from ..money import AmountError, parse_euros, to_cents
+from .staff_forms import OneLineForm
 
 
 class FrenchDateField(DateField):
@@ -26,6 +27,8 @@ class FrenchDateField(DateField):
     def process_formdata(self, valuelist):
         text = " ".join(valuelist).strip() if valuelist else ""
         if not text:
+            # Only spaces: nothing was typed, and InputRequired must say so (not None saved).
+            self.raw_data = []
             self.data = None
             return
         for pattern in self.format:
@@ -60,7 +63,7 @@ class ReceiptForm(FlaskForm):
     )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(OneLineForm):
     """A payment received: amount in euros (decimal comma), mode, date, reference."""
 
     amount = StringField("Montant", validators=[InputRequired("Indiquez le montant reçu.")])

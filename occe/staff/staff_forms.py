@@ -9,13 +9,31 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import uai
+from ..membership.forms import clean_text
 from ..models import Cooperative, Option, User
 from ..money import AmountError, parse_euros, to_cents
+
+class OneLineForm(FlaskForm):
+    """A form whose one-line text fields drop control characters and surrounding spaces,
+    as the school's line form does: they would end up in PDFs and CSV exports."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(
+                    field_class, (TextAreaField, PasswordField)):
+                options["filters"] = [*unbound_field.kwargs.get("filters", ()), _one_line]
+            return unbound_field.bind(form=form, **options)
+
+
+def _one_line(value):
+    return clean_text(value) if isinstance(value, str) else value
+
 
 # Logins are typed by teachers from a printed letter: letters, digits and . _ -
 LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,59}")
@@ -90,11 +108,11 @@ class EurosField(StringField):
             raise ValidationError(str(error))
 
 
-class CooperativeForm(FlaskForm):
+class CooperativeForm(OneLineForm):
     number = StringField("N° de coopérative", validators=[
-        InputRequired("Indiquez le numéro de la coopérative."), Length(max=20, message="20 caractères au plus.")])
+        DataRequired("Indiquez le numéro de la coopérative."), Length(max=20, message="20 caractères au plus.")])
     school_name = StringField("École", validators=[
-        InputRequired("Indiquez le nom de l'école."), Length(max=120, message="120 caractères au plus.")])
+        DataRequired("Indiquez le nom de l'école."), Length(max=120, message="120 caractères au plus.")])
     uai = StringField("UAI", validators=[Optional(), Length(max=8)])
     commune = StringField("Commune", validators=[Length(max=80, message="80 caractères au plus.")])
     circonscription = StringField("Circonscription", validators=[
@@ -131,7 +149,7 @@ class ImportForm(FlaskForm):
     file = FileField("Fichier CSV des coopératives")
 
 
-class AccountForm(FlaskForm):
+class AccountForm(OneLineForm):
     login = StringField("Identifiant", validators=[InputRequired("Choisissez un identifiant.")])
     role = SelectField("Rôle", default=User.SCHOOL)
     cooperative_number = StringField("N° de coopérative")
@@ -178,7 +196,7 @@ def login_taken_message(existing):
 BAD_DATE = "Indiquez une date valide (jour, mois, année), par exemple le 1er septembre 2026."
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(OneLineForm):
     opens_on = DateField("Ouverture", validators=[Optional()], invalid_value_message=BAD_DATE)
     closes_on = DateField("Clôture", validators=[Optional()], invalid_value_message=BAD_DATE)
     base_fee = EurosField("Forfait de base par coopérative (€)")
@@ -188,7 +206,7 @@ class CampaignForm(FlaskForm):
     goods_rate = StringField("Taux de l'assurance des biens (%)")
     goods_included = EurosField("Valeur des biens couverte sans supplément (€)")
     subscription_name = StringField("Nom de l'abonnement", validators=[
-        InputRequired("Indiquez le nom de l'abonnement."), Length(max=80, message="80 caractères au plus.")])
+        DataRequired("Indiquez le nom de l'abonnement."), Length(max=80, message="80 caractères au plus.")])
     subscription_price = EurosField("Prix d'un abonnement (€)")
 
     goods_rate_ppm = None
@@ -232,9 +250,9 @@ class CampaignForm(FlaskForm):
         campaign.subscription_name = self.subscription_name.data.strip()
 
 
-class OptionForm(FlaskForm):
+class OptionForm(OneLineForm):
     label = StringField("Libellé", validators=[
-        InputRequired("Indiquez le libellé de l'option."), Length(max=80, message="80 caractères au plus.")])
+        DataRequired("Indiquez le libellé de l'option."), Length(max=80, message="80 caractères au plus.")])
     kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in Option.KINDS.items()],
                        default=Option.FLAT)
     price = EurosField("Prix (€)")
