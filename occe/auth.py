@@ -99,10 +99,14 @@ def admin_required(view):
 
 
 class LoginForm(FlaskForm):
-    login = StringField("Identifiant", validators=[InputRequired("Indiquez votre identifiant."),
-                                                   Length(max=200)])
-    password = PasswordField("Mot de passe", validators=[InputRequired("Indiquez votre mot de passe."),
-                                                         Length(max=200)])
+    login = StringField("Identifiant", validators=[
+        InputRequired("Indiquez votre identifiant."),
+        Length(max=200, message="L'identifiant ne peut pas dépasser 200 caractères."),
+    ])
+    password = PasswordField("Mot de passe", validators=[
+        InputRequired("Indiquez votre mot de passe."),
+        Length(max=200, message="Le mot de passe ne peut pas dépasser 200 caractères."),
+    ])
 
 
 class PasswordForm(FlaskForm):

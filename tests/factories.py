@@ -60,7 +60,7 @@ def make_cooperative(**fields):
     values = dict(
         number=f"T-{n:04d}",
         school_name=f"École de test n° {n}",
-        uai="0990001" + "A",
+        uai="0990001N",
         commune="Saint-Martin-des-Prés",
         circonscription="Circonscription Nord",
         email=f"ecole{n}@example.org",

@@ -215,3 +215,12 @@ def test_control_characters_are_dropped_from_imported_cells(world, login_as):
     payload = re.search(r'name="payload" value="([^"]+)"', page).group(1)
     assert client.post("/gestion/cooperatives/import/confirmer", data={"payload": payload}).status_code == 303
     assert Cooperative.get(number="099-0101").school_name == "École Jaurès"
+
+
+@pytest.mark.parametrize("field", ["login", "password"])
+def test_an_overlong_login_field_gets_a_french_message(client, field):
+    """Two hundred characters at most, said in French (never WTForms' English)."""
+    data = {"login": "EcoleDemo", "password": "x"}
+    data[field] = "a" * 201
+    page = client.post("/connexion", data=data).get_data(as_text=True)
+    assert "ne peut pas dépasser 200 caractères" in page

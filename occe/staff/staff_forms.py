@@ -113,7 +113,10 @@ class CooperativeForm(OneLineForm):
         DataRequired("Indiquez le numéro de la coopérative."), Length(max=20, message="20 caractères au plus.")])
     school_name = StringField("École", validators=[
         DataRequired("Indiquez le nom de l'école."), Length(max=120, message="120 caractères au plus.")])
-    uai = StringField("UAI", validators=[Optional(), Length(max=8)])
+    uai = StringField("UAI", validators=[
+        Optional(),
+        Length(max=8, message="L'UAI compte 7 chiffres et une lettre, par exemple 0990001N."),
+    ])
     commune = StringField("Commune", validators=[Length(max=80, message="80 caractères au plus.")])
     circonscription = StringField("Circonscription", validators=[
         Length(max=80, message="80 caractères au plus.")])
