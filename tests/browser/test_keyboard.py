@@ -77,13 +77,11 @@ def test_fill_correct_and_validate_with_the_keyboard(page, new_school):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=re.compile("^Adhésion "))).to_be_visible()
     tab_to(page, "^Classe ou fonction$")
-    type_line(page, "CP", "Mme Martin", 1, 24)
-    expect(page.get_by_role("link", name="Modifier la ligne CP")).to_be_visible()
-    expect(page.get_by_role("textbox", name="Classe ou fonction").last).to_be_focused()
-    type_line(page, "CE1", "M. Durand", 2, 62)
-    expect(page.get_by_role("link", name="Modifier la ligne CE1")).to_be_visible()
-    type_line(page, "ATSEM", "Mme Petit", 1, 0)
-    expect(page.get_by_role("link", name="Modifier la ligne ATSEM")).to_be_visible()
+    for line in (("CP", "Mme Martin", 1, 24), ("CE1", "M. Durand", 2, 62), ("ATSEM", "Mme Petit", 1, 0)):
+        type_line(page, *line)
+        expect(page.get_by_role("link", name=f"Modifier la ligne {line[0]}")).to_be_visible()
+        # A person types on once the cursor is back in the new blank line.
+        expect(page.get_by_role("textbox", name="Classe ou fonction").last).to_be_focused()
 
     # Back up to CE1's pencil, correct the pupils, Enter saves: the focus stays on the line.
     tab_to(page, "^Modifier la ligne CE1$", backwards=True)
