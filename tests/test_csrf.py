@@ -5,23 +5,14 @@ import re
 
 import pytest
 
-from occe import create_app
-from occe.schema import upgrade
-
-from .factories import PASSWORD, make_association, make_campaign, make_user
+from .factories import PASSWORD, make_user
+from .membership_support import app_on_file
 
 
 @pytest.fixture
 def csrf_app(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'csrf.db'}", "SESSION_COOKIE_SECURE": False,
-    })
-    with app.app_context():
-        upgrade()
-        make_association()
-        make_campaign()
-    return app
+    """An app with CSRF protection on (the ``app`` fixture turns it off)."""
+    return app_on_file(tmp_path)
 
 
 def token_from(page):
