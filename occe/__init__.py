@@ -3,8 +3,9 @@
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.local import LocalProxy
 
 from . import audit, auth, cli, db as database, filters, security
 from .config import PROJECT_ROOT, default_settings, demo_secret_key
@@ -49,7 +50,8 @@ def create_app(test_config=None):
 
     @app.context_processor
     def inject_association():
-        return {"association": Association.current()}
+        # Read when a template first uses it (whole pages do, most fragments never).
+        return {"association": LocalProxy(current_association)}
 
     @app.after_request
     def vary_on_htmx(response):
@@ -60,6 +62,13 @@ def create_app(test_config=None):
     if app.config["DEMO"] and not app.config.get("TESTING"):
         cli.create_demo_database_if_missing(app)
     return app
+
+
+def current_association():
+    """Return the association's settings, read at most once per request."""
+    if "association" not in g:
+        g.association = Association.current()
+    return g.association
 
 
 def register_blueprints(app):

@@ -54,10 +54,8 @@ def load_user(token):
     The account must be active with the same session version, and the session itself
     open in the registry (not logged out, revoked, idle or too old).
     """
-    user = User.by_session_token(token)
-    if user is None or sessions.current_session(user) is None:
-        return None
-    return user
+    row = sessions.load(token)
+    return row.user if row is not None else None
 
 
 @login_manager.unauthorized_handler

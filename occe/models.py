@@ -171,12 +171,15 @@ class User(UserMixin, BaseModel):
         return self.role == self.ADMIN
 
     @classmethod
-    def by_session_token(cls, token):
-        """Return the active user a session token names, or None."""
+    def active_for_token(cls, token):
+        """Return the condition naming the active user of a session token, or None.
+
+        The token is ``get_id()``'s "id:version": an old session version is refused.
+        """
         user_id, _, version = token.partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        return cls.get_or_none(
+        return (
             (cls.id == int(user_id))
             & (cls.session_version == int(version))
             & (cls.disabled == False)  # noqa: E712

@@ -14,7 +14,9 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 
-from .models import UserSession, utcnow
+from peewee import JOIN
+
+from .models import Cooperative, User, UserSession, utcnow
 
 SESSION_KEY = "sid"
 # ``last_seen_at`` is written at most this often: no database write per request.
@@ -61,11 +63,33 @@ def is_expired(row, now):
     return row.last_seen_at <= now - idle or row.created_at <= now - max_age
 
 
+def load(token):
+    """Return the valid session row of this request, with its user, or None.
+
+    The user loader's one query per request: the session named by the cookie's key, its
+    account if still active with the same session version (``token``), and the account's
+    cooperative (``current_user.cooperative`` costs nothing more).
+    """
+    condition = User.active_for_token(token)
+    key = session.get(SESSION_KEY)
+    row = None
+    if condition is not None and key:
+        row = (
+            UserSession.select(UserSession, User, Cooperative)
+            .join(User)
+            .join(Cooperative, JOIN.LEFT_OUTER)
+            .where((UserSession.key_hash == _hash(key)) & UserSession.revoked_at.is_null()
+                   & condition)
+            .first()
+        )
+    return _checked(row)
+
+
 def current_session(user):
     """Return the valid session row of this request for ``user``, or None.
 
-    Called by the user loader, once per request. An expired session is marked so the
-    login page can say why the person must log in again.
+    Read once per request (by ``load``, from the user loader); an expired session is
+    marked so the login page can say why the person must log in again.
     """
     if "user_session" in g:
         return g.user_session
@@ -77,12 +101,17 @@ def current_session(user):
             & (UserSession.user == user.id)
             & UserSession.revoked_at.is_null()
         )
+    return _checked(row)
+
+
+def _checked(row):
+    """Refuse an expired session row (marking it), touch a live one; remember it in ``g``."""
     now = utcnow()
     if row is not None and is_expired(row, now):
         UserSession.update(revoked_at=now, revoked_reason="expired").where(
             (UserSession.id == row.id) & UserSession.revoked_at.is_null()
         ).execute()
-        log.info("session expired user=%s session=%s", user.login, row.id)
+        log.info("session expired user=%s session=%s", row.user.login, row.id)
         g.session_expired = True
         row = None
     elif row is not None and row.last_seen_at <= now - TOUCH_INTERVAL:

@@ -60,5 +60,6 @@ def test_the_query_counter_logs_every_statement_of_a_request(counted, login_as):
     entry = json.loads(log.read_text().splitlines()[-1])
     assert entry["path"] == "/gestion/"
     assert entry["count"] == len(entry["statements"]) >= 2
-    # The session's user is loaded before the view: it is counted too.
-    assert any('FROM "user"' in statement for statement in entry["statements"])
+    # The session and its user are loaded before the view: that is counted too.
+    assert any('FROM "user_session"' in statement and 'JOIN "user"' in statement
+               for statement in entry["statements"])

@@ -200,12 +200,28 @@ def test_the_row_save_does_not_query_once_per_line(client_school, school, campai
     assert len(statements_of_one_row_save(client_school)) == few
 
 
-def test_the_row_save_reads_the_campaign_once(client_school, school, campaign):
-    """The locked draft comes with its campaign: the tariff and the row's amounts reuse it."""
+def test_the_row_save_sends_seven_statements(client_school, school, campaign):
+    """The row-save under load is mostly SQL: each statement below is one it needs.
+
+    The session comes with its account and cooperative; the membership with its
+    campaign; the draft is read again inside the write transaction (with the tariff as
+    it is now); the lines are read once for the limit and the recap; the options and
+    the school's choices in one join.
+    """
     make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES[:2])
-    statements = statements_of_one_row_save(client_school)
-    from_campaign = [sql for sql in statements if 'FROM "campaign"' in sql]
-    assert len(from_campaign) == 1, from_campaign
+    statements = [sql for sql in statements_of_one_row_save(client_school)
+                  if not sql.startswith("SELECT pg_advisory_xact_lock")]
+    shapes = [re.match(r'(SELECT|INSERT INTO|UPDATE) .*?"(\w+)"', sql).groups() for sql in
+              [re.sub(r'SELECT .*? FROM', "SELECT FROM", sql, count=1) for sql in statements]]
+    assert shapes == [
+        ("SELECT", "user_session"),   # joined with user and cooperative
+        ("SELECT", "membership"),     # of the current campaign, joined with it
+        ("SELECT", "membership"),     # the draft, in the transaction, with its campaign
+        ("SELECT", "membership_line"),
+        ("INSERT INTO", "membership_line"),
+        ("SELECT", "option"),         # with the membership's choices
+        ("UPDATE", "membership"),     # the stored totals
+    ], statements
 
 
 def statements_of_one_row_save(client):

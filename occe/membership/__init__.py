@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotFound
 
 from ..models import Campaign, Cooperative, Membership, MembershipLine, MembershipOption
 from . import forms, service
-from .service import StateError, membership_for, recap_for
+from .service import StateError, recap_for
 
 bp = Blueprint("membership", __name__, url_prefix="/adhesion")
 
@@ -37,10 +37,12 @@ def is_htmx():
 
 def current_membership():
     """Return the logged-in school's membership for the current campaign (404 for others)."""
-    campaign = Campaign.current()
-    if current_user.cooperative is None or campaign is None:
+    membership = None
+    if current_user.cooperative is not None:
+        membership = service.current_membership_of(current_user.cooperative)
+    if membership is None:
         abort(404)
-    return membership_for(current_user.cooperative, campaign)
+    return membership
 
 
 def get_membership_for(user, membership_id):

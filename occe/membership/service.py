@@ -8,7 +8,7 @@ a later tariff edit never changes it.
 import dataclasses
 import json
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from .. import audit, fees
 from ..db import db
@@ -39,38 +39,72 @@ def membership_for(cooperative, campaign=None):
     return membership
 
 
+def current_membership_of(cooperative):
+    """Return the cooperative's membership of the current campaign, with that campaign.
+
+    One query when the membership exists (every request but a school's very first);
+    None when no campaign is current.
+    """
+    membership = (
+        Membership.select(Membership, Campaign)
+        .join(Campaign)
+        .where((Membership.cooperative == cooperative.id) & (Campaign.is_current == True))  # noqa: E712
+        .first()
+    )
+    if membership is None:
+        campaign = Campaign.current()
+        if campaign is None:
+            return None
+        membership = membership_for(cooperative, campaign)
+    membership.cooperative = cooperative  # already loaded with the account
+    return membership
+
+
 def option_choices(membership):
-    """Return ``fees.OptionChoice`` items for every option of the membership's campaign."""
-    chosen = {
-        c.option_id: c
-        for c in MembershipOption.select().where(MembershipOption.membership == membership)
-    }
-    choices = []
-    for option in membership.campaign.options.order_by(Option.position, Option.id):
-        choice = chosen.get(option.id)
-        choices.append(
-            fees.OptionChoice(
-                label=option.label,
-                kind=option.kind,
-                price=from_cents(option.price_cents),
-                quantity=choice.quantity if choice else 0,
-                amount=from_cents(choice.amount_cents) if choice else fees.ZERO,
-                visible=option.visible,
-            )
+    """Return ``fees.OptionChoice`` items for every option of the membership's campaign.
+
+    One query: the campaign's options, each with the membership's choice if any.
+    """
+    rows = (
+        Option.select(Option.label, Option.kind, Option.price_cents, Option.visible,
+                      MembershipOption.quantity, MembershipOption.amount_cents)
+        .join(MembershipOption, JOIN.LEFT_OUTER,
+              on=((MembershipOption.option == Option.id)
+                  & (MembershipOption.membership == membership.id)))
+        .where(Option.campaign == membership.campaign_id)
+        .order_by(Option.position, Option.id)
+        .tuples()
+    )
+    return [
+        fees.OptionChoice(
+            label=label,
+            kind=kind,
+            price=from_cents(price_cents),
+            quantity=quantity or 0,
+            amount=from_cents(amount_cents) if amount_cents is not None else fees.ZERO,
+            visible=visible,
         )
-    return choices
+        for label, kind, price_cents, visible, quantity, amount_cents in rows
+    ]
 
 
-def live_recap(membership):
-    """Apply the fee rule to what the database holds now for ``membership``."""
-    lines = (
+def line_counts(membership):
+    """Return the ``(adults, pupils)`` of each of the membership's lines."""
+    return list(
         MembershipLine.select(MembershipLine.adults, MembershipLine.pupils)
         .where(MembershipLine.membership == membership)
         .tuples()
     )
+
+
+def live_recap(membership, lines=None):
+    """Apply the fee rule to what the database holds now for ``membership``.
+
+    ``lines``: the ``(adults, pupils)`` of its lines when the caller has them already.
+    """
     return fees.compute_recap(
         membership.campaign.tariff(),
-        lines=lines,
+        lines=line_counts(membership) if lines is None else lines,
         declared_value=from_cents(membership.declared_value_cents),
         subscriptions=membership.subscriptions,
         options=option_choices(membership),
@@ -82,9 +116,9 @@ def recap_for(membership):
     return membership.frozen_recap() or live_recap(membership)
 
 
-def refresh_totals(membership):
+def refresh_totals(membership, lines=None):
     """Recompute a draft's stored counts and total from its lines and options."""
-    recap = live_recap(membership)
+    recap = live_recap(membership, lines)
     membership.pupils = recap.pupils
     membership.adults = recap.adults
     membership.total_cents = to_cents(recap.total)
@@ -122,10 +156,11 @@ def refresh_campaign_drafts(campaign):
 
 # --- Changes made by the school on its draft ------------------------------------------
 #
-# Every change runs in one transaction that starts by "locking the draft": a conditional
-# UPDATE ... WHERE state = 'draft'. It takes the membership's row lock (PostgreSQL) or
-# the write lock (SQLite's BEGIN IMMEDIATE) before anything is read, so a change and the
-# school's validation never interleave, and a validated membership changes nothing.
+# Every change runs in one transaction that starts by "locking the draft". Write
+# transactions run one at a time (SQLite's BEGIN IMMEDIATE; on PostgreSQL the writers'
+# advisory lock of occe.db), so the draft read at the start of the transaction stays as
+# read until it commits: a change and the school's validation never interleave, and a
+# validated membership changes nothing.
 
 LOCKED_MESSAGE = (
     "Votre adhésion a été validée : elle ne peut plus être modifiée. "
@@ -136,17 +171,17 @@ NO_LINE_MESSAGE = "Ajoutez au moins une ligne (une classe ou une fonction) avant
 
 
 def lock_draft(membership_id):
-    """Lock a draft for this transaction and return it freshly read; StateError otherwise."""
-    touched = (
-        Membership.update(updated_at=utcnow())
-        .where((Membership.id == membership_id) & (Membership.state == Membership.DRAFT))
-        .execute()
-    )
-    if touched != 1:
+    """Return the draft freshly read in this write transaction; StateError otherwise.
+
+    With its campaign, read inside the transaction too: the recap needs the tariff as
+    it is now, and the row's amounts after it.
+    """
+    assert db.in_transaction(), "lock_draft() belongs inside db.atomic()"
+    membership = (Membership.select(Membership, Campaign).join(Campaign)
+                  .where(Membership.id == membership_id).first())
+    if membership is None or membership.state != Membership.DRAFT:
         raise StateError(LOCKED_MESSAGE)
-    # With its campaign: the recap needs the tariff, and the row's amounts after it.
-    return (Membership.select(Membership, Campaign).join(Campaign)
-            .where(Membership.id == membership_id).get())
+    return membership
 
 
 def line_count(membership):
@@ -158,10 +193,12 @@ def add_line(membership, values, max_lines):
     """Add a line to a draft; return ``(line, recap)``, or ``(None, None)`` at the limit."""
     with db.atomic():
         membership = lock_draft(membership.id)
-        if line_count(membership) >= max_lines:
+        lines = line_counts(membership)  # the limit, then the recap: one read
+        if len(lines) >= max_lines:
             return None, None
         line = MembershipLine.create(membership=membership, **values)
-        return line, refresh_totals(membership)
+        lines.append((line.adults, line.pupils))
+        return line, refresh_totals(membership, lines)
 
 
 def update_line(line, values):
