@@ -170,21 +170,6 @@ class User(UserMixin, BaseModel):
     def is_admin(self):
         return self.role == self.ADMIN
 
-    @classmethod
-    def active_for_token(cls, token):
-        """Return the condition naming the active user of a session token, or None.
-
-        The token is ``get_id()``'s "id:version": an old session version is refused.
-        """
-        user_id, _, version = token.partition(":")
-        if not (user_id.isdigit() and version.isdigit()):
-            return None
-        return (
-            (cls.id == int(user_id))
-            & (cls.session_version == int(version))
-            & (cls.disabled == False)  # noqa: E712
-        )
-
 
 class UserSession(BaseModel):
     """One open session of an account, named by a random key kept in the signed cookie.

@@ -17,6 +17,7 @@ from flask import current_app, g, request, session
 from peewee import JOIN
 
 from .models import Cooperative, User, UserSession, utcnow
+from .prepared import PreparedSelect
 
 SESSION_KEY = "sid"
 # ``last_seen_at`` is written at most this often: no database write per request.
@@ -63,6 +64,21 @@ def is_expired(row, now):
     return row.last_seen_at <= now - idle or row.created_at <= now - max_age
 
 
+# The one read of every authenticated request: prepared (its SQL text generated once).
+_SESSION_WITH_USER = PreparedSelect(
+    lambda key_hash, user_id, version: (
+        UserSession.select(UserSession, User, Cooperative)
+        .join(User)
+        .join(Cooperative, JOIN.LEFT_OUTER)
+        .where((UserSession.key_hash == key_hash) & UserSession.revoked_at.is_null()
+               & (User.id == user_id) & (User.session_version == version)
+               & (User.disabled == False))  # noqa: E712
+        .limit(1)
+    ),
+    "key_hash", "user_id", "version",
+)
+
+
 def load(token):
     """Return the valid session row of this request, with its user, or None.
 
@@ -70,18 +86,12 @@ def load(token):
     account if still active with the same session version (``token``), and the account's
     cooperative (``current_user.cooperative`` costs nothing more).
     """
-    condition = User.active_for_token(token)
+    user_id, _, version = token.partition(":")
     key = session.get(SESSION_KEY)
     row = None
-    if condition is not None and key:
-        row = (
-            UserSession.select(UserSession, User, Cooperative)
-            .join(User)
-            .join(Cooperative, JOIN.LEFT_OUTER)
-            .where((UserSession.key_hash == _hash(key)) & UserSession.revoked_at.is_null()
-                   & condition)
-            .first()
-        )
+    if key and user_id.isdigit() and version.isdigit():
+        row = _SESSION_WITH_USER.first(key_hash=_hash(key), user_id=int(user_id),
+                                       version=int(version))
     return _checked(row)
 
 

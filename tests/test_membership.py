@@ -200,13 +200,13 @@ def test_the_row_save_does_not_query_once_per_line(client_school, school, campai
     assert len(statements_of_one_row_save(client_school)) == few
 
 
-def test_the_row_save_sends_seven_statements(client_school, school, campaign):
+def test_the_row_save_sends_six_statements(client_school, school, campaign):
     """The row-save under load is mostly SQL: each statement below is one it needs.
 
-    The session comes with its account and cooperative; the membership with its
-    campaign; the draft is read again inside the write transaction (with the tariff as
-    it is now); the lines are read once for the limit and the recap; the options and
-    the school's choices in one join.
+    The session comes with its account and cooperative; the draft is read once, inside
+    the write transaction, with its campaign (the tariff as it is now); the lines are
+    read once for the limit and the recap; the options with the school's choices in one
+    join; the totals are written alone.
     """
     make_membership(school.cooperative, campaign, lines=WORKED_EXAMPLE_LINES[:2])
     statements = [sql for sql in statements_of_one_row_save(client_school)
@@ -215,8 +215,7 @@ def test_the_row_save_sends_seven_statements(client_school, school, campaign):
               [re.sub(r'SELECT .*? FROM', "SELECT FROM", sql, count=1) for sql in statements]]
     assert shapes == [
         ("SELECT", "user_session"),   # joined with user and cooperative
-        ("SELECT", "membership"),     # of the current campaign, joined with it
-        ("SELECT", "membership"),     # the draft, in the transaction, with its campaign
+        ("SELECT", "membership"),     # the draft of the current campaign, with it
         ("SELECT", "membership_line"),
         ("INSERT INTO", "membership_line"),
         ("SELECT", "option"),         # with the membership's choices

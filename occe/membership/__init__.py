@@ -162,13 +162,20 @@ def view(membership_id):
 @login_required
 def create_line():
     """Add a line from the blank row; answer the saved row, a new blank row and the recap."""
-    membership = current_membership()
+    if current_user.cooperative is None:
+        abort(404)
     form = forms.LineForm(request.form)
     if form.validate():
-        line, recap = service.add_line(membership, form.data, forms.MAX_LINES)
+        # The success path reads the draft once, locked; the membership is read for the
+        # error answers only.
+        added = service.add_line(current_user.cooperative, form.data, forms.MAX_LINES)
+        if added is None:
+            abort(404)
+        line, recap = added
         if line is None:
             form.refuse(forms.MESSAGES["too_many"])
     if form.errors:
+        membership = current_membership()
         if not membership.is_draft:
             raise StateError(service.LOCKED_MESSAGE)
         if is_htmx():

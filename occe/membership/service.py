@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..money import format_euros, from_cents, to_cents
+from ..prepared import PreparedSelect
 
 
 class StateError(Exception):
@@ -60,21 +61,29 @@ def current_membership_of(cooperative):
     return membership
 
 
+# Read at every change of a draft: prepared (its SQL text generated once).
+_OPTIONS_WITH_CHOICES = PreparedSelect(
+    lambda membership_id, campaign_id: (
+        Option.select(Option.label, Option.kind, Option.price_cents, Option.visible,
+                      MembershipOption.quantity, MembershipOption.amount_cents)
+        .join(MembershipOption, JOIN.LEFT_OUTER,
+              on=((MembershipOption.option == Option.id)
+                  & (MembershipOption.membership == membership_id)))
+        .where(Option.campaign == campaign_id)
+        .order_by(Option.position, Option.id)
+        .tuples()
+    ),
+    "membership_id", "campaign_id",
+)
+
+
 def option_choices(membership):
     """Return ``fees.OptionChoice`` items for every option of the membership's campaign.
 
     One query: the campaign's options, each with the membership's choice if any.
     """
-    rows = (
-        Option.select(Option.label, Option.kind, Option.price_cents, Option.visible,
-                      MembershipOption.quantity, MembershipOption.amount_cents)
-        .join(MembershipOption, JOIN.LEFT_OUTER,
-              on=((MembershipOption.option == Option.id)
-                  & (MembershipOption.membership == membership.id)))
-        .where(Option.campaign == membership.campaign_id)
-        .order_by(Option.position, Option.id)
-        .tuples()
-    )
+    rows = _OPTIONS_WITH_CHOICES.rows(membership_id=membership.id,
+                                      campaign_id=membership.campaign_id)
     return [
         fees.OptionChoice(
             label=label,
@@ -123,7 +132,7 @@ def refresh_totals(membership, lines=None):
     membership.adults = recap.adults
     membership.total_cents = to_cents(recap.total)
     membership.updated_at = utcnow()
-    membership.save()
+    membership.save(only=membership.dirty_fields)  # the totals, and what the caller set
     return recap
 
 
@@ -170,16 +179,52 @@ ALREADY_VALIDATED = "Votre adhésion est déjà validée."
 NO_LINE_MESSAGE = "Ajoutez au moins une ligne (une classe ou une fonction) avant de valider."
 
 
+def _draft_read(condition):
+    return lambda **markers: (Membership.select(Membership, Campaign).join(Campaign)
+                              .where(condition(**markers)).limit(1))
+
+
+# Read first in every change of a draft: prepared (their SQL text generated once).
+_DRAFT_BY_ID = PreparedSelect(_draft_read(lambda membership_id: Membership.id == membership_id),
+                              "membership_id")
+_CURRENT_DRAFT = PreparedSelect(
+    _draft_read(lambda cooperative_id: (Membership.cooperative == cooperative_id)
+                & (Campaign.is_current == True)),  # noqa: E712
+    "cooperative_id",
+)
+
+
 def lock_draft(membership_id):
     """Return the draft freshly read in this write transaction; StateError otherwise.
 
     With its campaign, read inside the transaction too: the recap needs the tariff as
     it is now, and the row's amounts after it.
     """
-    assert db.in_transaction(), "lock_draft() belongs inside db.atomic()"
-    membership = (Membership.select(Membership, Campaign).join(Campaign)
-                  .where(Membership.id == membership_id).first())
-    if membership is None or membership.state != Membership.DRAFT:
+    membership = _checked_draft(_DRAFT_BY_ID.first(membership_id=membership_id))
+    if membership is None:
+        raise StateError(LOCKED_MESSAGE)
+    return membership
+
+
+def lock_current_draft(cooperative):
+    """Like ``lock_draft``, for the cooperative's membership of the current campaign.
+
+    One query on the row-save path (the membership is created the first time); None when
+    no campaign is current.
+    """
+    membership = _checked_draft(_CURRENT_DRAFT.first(cooperative_id=cooperative.id))
+    if membership is None:
+        campaign = Campaign.current()
+        if campaign is None:
+            return None
+        membership = lock_draft(membership_for(cooperative, campaign).id)
+    return membership
+
+
+def _checked_draft(membership):
+    """Return ``membership`` (or None) read in a write transaction; StateError if validated."""
+    assert db.in_transaction(), "a draft is locked inside db.atomic() only"
+    if membership is not None and membership.state != Membership.DRAFT:
         raise StateError(LOCKED_MESSAGE)
     return membership
 
@@ -189,10 +234,15 @@ def line_count(membership):
     return MembershipLine.select().where(MembershipLine.membership == membership).count()
 
 
-def add_line(membership, values, max_lines):
-    """Add a line to a draft; return ``(line, recap)``, or ``(None, None)`` at the limit."""
+def add_line(cooperative, values, max_lines):
+    """Add a line to the cooperative's current draft; return ``(line, recap)``.
+
+    ``(None, None)`` at the limit of lines; None when no campaign is current.
+    """
     with db.atomic():
-        membership = lock_draft(membership.id)
+        membership = lock_current_draft(cooperative)
+        if membership is None:
+            return None
         lines = line_counts(membership)  # the limit, then the recap: one read
         if len(lines) >= max_lines:
             return None, None
