@@ -33,3 +33,17 @@ errorlog = "-"
 # Its default path ($HOME/.gunicorn/gunicorn.ctl) is one per user: a second instance
 # (the benchmarks' floor, another install) would take it over. systemd manages the process.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Refuse to serve a database that ``flask init-db`` has not created or brought up to date.
+
+    The app is already loaded (``preload_app``): a new install before ``init-db``, or an
+    upgrade that forgot it, stops here with a French message instead of answering errors.
+    """
+    from occe.maintenance import schema_behind
+
+    with server.app.wsgi().app_context():
+        problem = schema_behind()
+    if problem:
+        raise SystemExit(f"{problem} Voir docs/deploy.md.")

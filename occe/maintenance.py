@@ -2,15 +2,18 @@
 
 Backups go through SQLite's online backup API, never a file copy: the copy is a
 consistent snapshot even while the application writes (a copied file could catch a
-half-written page, or miss what still sits in the WAL file). On PostgreSQL these
-commands send the administrator to ``pg_dump``.
+half-written page, or miss what still sits in the WAL file). On PostgreSQL the backup
+is ``pg_dump``'s archive, and a restore is ``pg_restore``'s business.
 """
 
 import os
+import re
 import sqlite3
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import click
 from flask import current_app
@@ -18,7 +21,7 @@ from flask.cli import with_appcontext
 
 from . import audit
 from .db import db, is_sqlite
-from .schema import LATEST_VERSION, upgrade
+from .schema import LATEST_VERSION, current_version, upgrade
 from .sessions import revoke_all
 
 # The WAL-reset bug (possible corruption when connections write and checkpoint at the
@@ -34,8 +37,10 @@ REQUIRED_TABLES = {
     "membership", "membership_line", "membership_option", "document_receipt", "payment",
     "audit_event", "schema_version",
 }
-PG_DUMP = ("La base est sur PostgreSQL : sauvegardez-la avec pg_dump et restaurez-la avec "
-           "pg_restore (voir la documentation de PostgreSQL).")
+PG_RESTORE = ("La base est sur PostgreSQL : restaurez une sauvegarde de « flask backup » avec "
+              "pg_restore (voir docs/deploy.md, § 8).")
+# What ``flask backup`` writes when given no file name, and what ``--keep`` may delete.
+BACKUP_NAME = re.compile(r"occe-\d{8}-\d{6}\.(db|dump)")
 
 
 class BackupError(Exception):
@@ -110,6 +115,9 @@ def deployment_problems(app, sqlite_version=None, mounts=None):
         problems.append((False, "OCCE_TRUSTED_PROXIES n'est pas réglé : derrière le proxy HTTPS, "
                                 "indiquez OCCE_TRUSTED_PROXIES=1 pour que l'application voie "
                                 "l'adresse des visiteurs et le protocole HTTPS."))
+    schema_problem = schema_behind()
+    if schema_problem:
+        problems.append((True, schema_problem))
     if is_sqlite():
         version = sqlite_version or sqlite3.sqlite_version
         path = sqlite_path()
@@ -127,6 +135,21 @@ def deployment_problems(app, sqlite_version=None, mounts=None):
     else:
         facts.append("Base de données : PostgreSQL")
     return facts, problems
+
+
+def schema_behind():
+    """Return why the database cannot be served by this release, or None when it can."""
+    with db.connection_context():
+        version = current_version()
+    if version == 0:
+        return "La base de données n'est pas créée : lancez « flask init-db »."
+    if version < LATEST_VERSION:
+        return (f"La base de données est au schéma {version}, cette version de l'application "
+                f"attend le schéma {LATEST_VERSION} : lancez « flask init-db » (après une sauvegarde).")
+    if version > LATEST_VERSION:
+        return (f"La base de données est au schéma {version}, plus récent que celui de cette "
+                f"version de l'application ({LATEST_VERSION}) : mettez l'application à jour.")
+    return None
 
 
 @click.command("check-deploy")
@@ -197,29 +220,84 @@ def backup_database(source, destination, busy_timeout_s=10):
     return destination
 
 
-def default_backup_path(data_dir, prefix="occe"):
-    """Return ``DATA_DIR/backups/<prefix>-YYYYMMDD-HHMMSS.db`` (local time)."""
+def default_backup_path(data_dir, prefix="occe", suffix=".db"):
+    """Return ``DATA_DIR/backups/<prefix>-YYYYMMDD-HHMMSS<suffix>`` (local time)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(data_dir) / "backups" / f"{prefix}-{stamp}.db"
+    return Path(data_dir) / "backups" / f"{prefix}-{stamp}{suffix}"
+
+
+def dump_postgresql(url, destination):
+    """Write ``pg_dump``'s archive of the database at ``url`` to the new file ``destination``.
+
+    The password, if the URL holds one, goes to ``pg_dump`` through its environment, not
+    its command line (which every user of the machine can read).
+    """
+    destination = Path(destination)
+    if destination.exists():
+        raise BackupError(f"{destination} existe déjà : choisissez un autre nom.")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".part")
+    parts = urlsplit(url)
+    environ = dict(os.environ)
+    if parts.password is not None:
+        environ["PGPASSWORD"] = unquote(parts.password)
+        netloc = parts.netloc.replace(f":{parts.password}@", "@", 1)
+        url = urlunsplit(parts._replace(netloc=netloc))
+    command = ["pg_dump", "--format=custom", "--file", str(partial), "--dbname", url]
+    try:
+        result = subprocess.run(command, env=environ, capture_output=True, text=True)
+    except FileNotFoundError as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError("pg_dump est introuvable : installez le paquet postgresql-client.") from error
+    if result.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump a échoué : {result.stderr.strip()}")
+    os.replace(partial, destination)
+    return destination
+
+
+def prune_backups(folder, keep):
+    """Delete all but the ``keep`` newest backups that ``flask backup`` named in ``folder``.
+
+    Only its own names (``occe-YYYYMMDD-HHMMSS.db`` or ``.dump``) are touched: a copy set
+    aside by a restore, or any other file, stays. Return the deleted paths.
+    """
+    backups = sorted(path for path in Path(folder).iterdir() if BACKUP_NAME.fullmatch(path.name))
+    old = backups[:-keep] if keep else backups
+    for path in old:
+        path.unlink()
+    return old
 
 
 @click.command("backup")
 @with_appcontext
 @click.argument("destination", required=False, type=click.Path(path_type=Path))
-def backup_command(destination):
-    """Back up the database while the application runs (SQLite's online backup)."""
-    if not is_sqlite():
-        raise click.ClickException(PG_DUMP)
-    default = default_backup_path(current_app.config["DATA_DIR"])
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help="Garder les N sauvegardes les plus récentes du dossier, supprimer les autres.")
+def backup_command(destination, keep):
+    """Back up the database while the application runs (SQLite's online backup, or pg_dump).
+
+    Without DESTINATION, the copy goes to DATA_DIR/backups/occe-YYYYMMDD-HHMMSS.db
+    (.dump on PostgreSQL); a folder gets a file of that name.
+    """
+    sqlite = is_sqlite()
+    default = default_backup_path(current_app.config["DATA_DIR"], suffix=".db" if sqlite else ".dump")
     if destination is None:
         destination = default
     elif destination.is_dir():
         destination = destination / default.name
     try:
-        path = backup_database(sqlite_path(), destination, _busy_timeout_s())
+        if sqlite:
+            path = backup_database(sqlite_path(), destination, _busy_timeout_s())
+        else:
+            path = dump_postgresql(current_app.config["DATABASE_URL"], destination)
     except (BackupError, sqlite3.Error) as error:
         raise click.ClickException(f"Sauvegarde impossible : {error}") from error
-    click.echo(f"Sauvegarde faite et vérifiée : {path} ({path.stat().st_size // 1024} Kio).")
+    verified = "faite et vérifiée" if sqlite else "faite (pg_dump)"
+    click.echo(f"Sauvegarde {verified} : {path} ({path.stat().st_size // 1024} Kio).")
+    if keep:
+        for old in prune_backups(path.parent, keep):
+            click.echo(f"Ancienne sauvegarde supprimée : {old.name}")
 
 
 # ---------------------------------------------------------------------------- restore
@@ -274,7 +352,7 @@ def _busy_timeout_s():
 def restore_command(source, yes):
     """Put a backup back, after checking it and keeping the current database aside."""
     if not is_sqlite():
-        raise click.ClickException(PG_DUMP)
+        raise click.ClickException(PG_RESTORE)
     try:
         version = check_backup(source)
     except BackupError as error:

@@ -43,8 +43,8 @@ NUL_MESSAGE = (
     "Le texte envoyé contient un caractère invalide (caractère nul) : retapez-le au clavier "
     "plutôt que de le copier depuis un autre logiciel, puis recommencez."
 )
-# The cooperative import reads its own large body (its view raises the size limits) and
-# refuses a file holding NUL characters itself.
+# The cooperative import reads its own large body and refuses a file holding NUL
+# characters itself.
 OWN_BODY_ENDPOINTS = {"staff.import_cooperatives", "staff.confirm_import"}
 
 
@@ -87,11 +87,28 @@ def log_refusal(response):
     return response
 
 
+def raise_body_limits():
+    """Let the cooperative import take its larger body (a file, then its signed copy).
+
+    It runs before Flask-WTF reads the form for its token: a limit raised in the view
+    itself comes too late, and the request would end in a bare 413.
+    """
+    if request.endpoint in OWN_BODY_ENDPOINTS:
+        from .staff.cooperatives import IMPORT_REQUEST_LIMIT
+
+        request.max_content_length = IMPORT_REQUEST_LIMIT
+        request.max_form_memory_size = IMPORT_REQUEST_LIMIT
+
+
 def init_app(app):
-    """Install the headers, the refusal log and, if configured, the proxy fix on ``app``."""
+    """Install the headers, the refusal log and, if configured, the proxy fix on ``app``.
+
+    Called before the CSRF protection is installed, so that its hooks run first.
+    """
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(raise_body_limits)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     app.after_request(log_refusal)

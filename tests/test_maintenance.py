@@ -1,7 +1,9 @@
 """Running an install: flask check-deploy, flask backup (under write load), flask restore."""
 
 import re
+import shutil
 import sqlite3
+import subprocess
 import threading
 from pathlib import Path
 
@@ -9,8 +11,8 @@ import pytest
 
 from occe import create_app, maintenance
 from occe.db import db
-from occe.models import AuditEvent, Cooperative, MembershipLine, UserSession
-from occe.schema import LATEST_VERSION
+from occe.models import AuditEvent, Cooperative, MembershipLine, SchemaVersion, UserSession
+from occe.schema import LATEST_VERSION, upgrade
 
 from .factories import WORKED_EXAMPLE_LINES, make_membership, make_user
 
@@ -41,12 +43,15 @@ def test_the_filesystem_holding_the_database_is_found(path, expected):
 
 @pytest.fixture
 def production_app(tmp_path):
-    """An app configured as the README says a real install should be."""
-    return create_app({
+    """An app configured as the README says a real install should be, after flask init-db."""
+    app = create_app({
         "SECRET_KEY": "k" * 64, "DATA_DIR": str(tmp_path), "DEMO": False,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'occe.db'}", "SESSION_COOKIE_SECURE": True,
         "TRUSTED_PROXIES": 1,
     })
+    with app.app_context(), db.connection_context():
+        upgrade()
+    return app
 
 
 def local_mounts(app):
@@ -86,6 +91,25 @@ def test_a_database_on_a_network_share_is_serious(production_app):
             production_app, sqlite_version="3.51.3", mounts=[("/", "ext4"), (str(Path(path).parent), "nfs")])
     assert problems == [(True, problems[0][1])]
     assert "partage réseau (nfs)" in problems[0][1]
+
+
+@pytest.mark.parametrize("version, words", [
+    (None, "n'est pas créée : lancez « flask init-db »"),
+    (1, f"attend le schéma {LATEST_VERSION} : lancez « flask init-db »"),
+    (LATEST_VERSION + 1, "mettez l'application à jour"),
+])
+def test_a_database_this_release_cannot_serve_is_serious(tmp_path, production_app, version, words):
+    """A new install before flask init-db, or an upgrade that forgot it."""
+    if version is None:
+        production_app.config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'vide.db'}"
+        production_app = create_app(production_app.config)
+    else:
+        with production_app.app_context(), db.connection_context():
+            SchemaVersion.update(version=version).execute()
+    with production_app.app_context():
+        _, problems = maintenance.deployment_problems(
+            production_app, sqlite_version="3.51.3", mounts=local_mounts(production_app))
+    assert problems == [(True, problems[0][1])] and words in problems[0][1]
 
 
 @pytest.mark.parametrize("version, warned", [
@@ -278,9 +302,77 @@ def test_restore_refuses_a_bad_backup_and_leaves_the_database_alone(
     assert not (Path(app.config["DATA_DIR"]) / "backups").exists()
 
 
-@pytest.mark.parametrize("command", [["backup"], ["restore", "x.db", "--yes"]])
-def test_on_postgresql_the_commands_point_to_pg_dump(runner, monkeypatch, command):
+@pytest.mark.usefixtures("sqlite_only")
+def test_backup_keeps_the_newest_copies_it_named(app, runner, tmp_path):
+    folder = tmp_path / "sauvegardes"
+    folder.mkdir()
+    old = ["occe-20251001-023000.db", "occe-20251002-023000.db", "occe-20251003-023000.dump"]
+    others = ["occe-avant-restauration-20251001-101010.db", "notes.txt", "occe-copie.db"]
+    for name in old + others:
+        (folder / name).write_text("x")
+    result = runner.invoke(args=["backup", str(folder), "--keep", "2"])
+    assert result.exit_code == 0, result.output
+    kept = sorted(path.name for path in folder.iterdir())
+    new = next(name for name in kept if name not in old + others)
+    assert kept == sorted(others + ["occe-20251003-023000.dump", new])
+    assert "Ancienne sauvegarde supprimée : occe-20251001-023000.db" in result.output
+
+
+def fake_pg_dump(calls):
+    def run(command, env, **kwargs):
+        calls.append((command, env))
+        Path(command[command.index("--file") + 1]).write_bytes(b"PGDMP")
+        return subprocess.CompletedProcess(command, 0, "", "")
+    return run
+
+
+def test_on_postgresql_backup_runs_pg_dump_without_the_password_on_its_command_line(
+        app, runner, monkeypatch):
+    calls = []
     monkeypatch.setattr(maintenance, "is_sqlite", lambda: False)
-    result = runner.invoke(args=command)
+    monkeypatch.setattr(maintenance.subprocess, "run", fake_pg_dump(calls))
+    app.config["DATABASE_URL"] = "postgresql://occe:m%40t@db.example.org/occe"
+    result = runner.invoke(args=["backup"])
+    assert result.exit_code == 0, result.output
+    (command, env), = calls
+    assert command[:2] == ["pg_dump", "--format=custom"]
+    assert command[-2:] == ["--dbname", "postgresql://occe@db.example.org/occe"]
+    assert env["PGPASSWORD"] == "m@t"
+    dump = next((Path(app.config["DATA_DIR"]) / "backups").glob("occe-*.dump"))
+    assert re.fullmatch(r"occe-\d{8}-\d{6}\.dump", dump.name)
+    assert not list(dump.parent.glob("*.part"))
+
+
+@pytest.mark.parametrize("failure, message", [
+    (FileNotFoundError("pg_dump"), "installez le paquet postgresql-client"),
+    (subprocess.CompletedProcess([], 1, "", "connexion refusée"), "pg_dump a échoué : connexion refusée"),
+])
+def test_on_postgresql_a_failed_pg_dump_leaves_no_file(app, runner, monkeypatch, failure, message):
+    def run(command, **kwargs):
+        Path(command[command.index("--file") + 1]).write_bytes(b"PGD")
+        if isinstance(failure, Exception):
+            raise failure
+        return failure
+
+    monkeypatch.setattr(maintenance, "is_sqlite", lambda: False)
+    monkeypatch.setattr(maintenance.subprocess, "run", run)
+    result = runner.invoke(args=["backup"])
+    assert result.exit_code != 0 and message in result.output
+    assert not list((Path(app.config["DATA_DIR"]) / "backups").glob("occe-*"))
+
+
+def test_on_postgresql_a_real_backup_is_a_pg_restore_archive(app, runner, tmp_path):
+    """On the PostgreSQL run of the suite, with the server's own pg_dump."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite") or not shutil.which("pg_dump"):
+        pytest.skip("needs the suite on PostgreSQL and pg_dump")
+    result = runner.invoke(args=["backup", str(tmp_path / "nuit.dump")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "nuit.dump").read_bytes()[:5] == b"PGDMP"
+
+
+def test_on_postgresql_restore_points_to_pg_restore(runner, monkeypatch):
+    monkeypatch.setattr(maintenance, "is_sqlite", lambda: False)
+    result = runner.invoke(args=["restore", "x.dump", "--yes"])
     assert result.exit_code != 0
-    assert "pg_dump" in result.output
+    assert "pg_restore" in result.output

@@ -76,3 +76,25 @@ def test_gunicorn_host_port_and_workers_can_be_overridden(monkeypatch):
                                  PORT="5181", WEB_CONCURRENCY="3")
     assert settings["bind"] == "0.0.0.0:5181"
     assert settings["workers"] == 3
+
+
+class FakeArbiter:
+    """What gunicorn's hooks get: the arbiter, whose ``app.wsgi()`` is the loaded app."""
+
+    def __init__(self, flask_app):
+        self.app = type("Application", (), {"wsgi": staticmethod(lambda: flask_app)})()
+
+
+def test_gunicorn_serves_a_database_at_the_latest_schema(app, monkeypatch):
+    on_starting = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")["on_starting"]
+    on_starting(FakeArbiter(app))
+
+
+def test_gunicorn_refuses_a_database_that_init_db_has_not_made(tmp_path, monkeypatch):
+    from occe import create_app
+
+    empty = create_app({"SECRET_KEY": "k", "TESTING": True, "DATA_DIR": str(tmp_path),
+                        "DATABASE_URL": f"sqlite:///{tmp_path / 'vide.db'}"})
+    on_starting = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")["on_starting"]
+    with pytest.raises(SystemExit, match="lancez « flask init-db »"):
+        on_starting(FakeArbiter(empty))

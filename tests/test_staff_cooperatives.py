@@ -9,7 +9,8 @@ import pytest
 from occe.models import AuditEvent, Cooperative, User
 from occe.uai import with_check_letter
 
-from .factories import make_cooperative, make_user
+from .factories import PASSWORD, make_cooperative, make_user
+from .membership_support import app_on_file
 
 GOOD_UAI = with_check_letter("0990101")
 
@@ -258,6 +259,43 @@ def test_a_file_over_2_mb_is_refused_in_french(staff, lines):
     assert response.status_code in (413, 422)
     assert "Le fichier dépasse 2 Mo" in response.get_data(as_text=True)
     assert Cooperative.select().count() == 0
+
+
+@pytest.fixture
+def staff_with_csrf(tmp_path):
+    """A staff member on an app with CSRF on, as in production: the form is read for its
+    token before the view runs."""
+    client = app_on_file(tmp_path).test_client()
+    make_user("Gestion", role=User.STAFF)
+    page = client.get("/connexion").get_data(as_text=True)
+    client.post("/connexion", data={"login": "Gestion", "password": PASSWORD,
+                                    "csrf_token": csrf_token(page)})
+    return client
+
+
+def csrf_token(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def upload_with_token(client, data):
+    token = csrf_token(client.get("/gestion/cooperatives/import").get_data(as_text=True))
+    return client.post("/gestion/cooperatives/import", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(data), "cooperatives.csv"), "csrf_token": token})
+
+
+def test_with_csrf_on_a_file_over_2_mb_still_gets_the_french_message(staff_with_csrf):
+    response = upload_with_token(staff_with_csrf, make_csv([["099-0001", "x" * 100]] * 25_000))
+    assert response.status_code in (413, 422)
+    assert "Le fichier dépasse 2 Mo" in response.get_data(as_text=True)
+
+
+def test_with_csrf_on_a_confirmation_over_2_mb_reaches_its_view(staff_with_csrf):
+    """The signed copy of a file that hardly compresses can weigh more than 2 MB."""
+    page = staff_with_csrf.get("/gestion/cooperatives/import").get_data(as_text=True)
+    response = staff_with_csrf.post("/gestion/cooperatives/import/confirmer", data={
+        "payload": "x" * (3 * 1024 * 1024), "csrf_token": csrf_token(page)})
+    assert response.status_code == 422
+    assert "envoyez le fichier à nouveau" in response.get_data(as_text=True)
 
 
 def test_a_tampered_preview_is_refused(staff):

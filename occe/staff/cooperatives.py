@@ -16,7 +16,9 @@ from .staff_forms import CooperativeForm, ImportForm
 
 # The preview's signed copy of the file is good for an hour: long enough to read it.
 IMPORT_MAX_AGE = 3600
-# The confirmation carries the file again (compressed and signed) in a form field.
+# The confirmation carries the file again (compressed and signed) in a form field; the
+# import's two views take requests up to this size (security.raise_body_limits), and the
+# nginx of docs/deploy.md lets them through.
 IMPORT_REQUEST_LIMIT = 2 * importer.MAX_BYTES + 64 * 1024
 
 
@@ -143,8 +145,8 @@ def _import_page(form, status=200, **context):
 @staff_required
 def import_cooperatives():
     """Show how to import; read a sent file and show its preview (or every error in it)."""
-    # A file a little over the limit gets the French message beside the field, not a bare 413.
-    request.max_content_length = IMPORT_REQUEST_LIMIT
+    # A file a little over the limit gets the French message beside the field, not a bare 413
+    # (security.raise_body_limits lets the request take twice the file's limit).
     try:
         form = ImportForm()
         submitted = form.validate_on_submit()
@@ -168,8 +170,6 @@ def import_cooperatives():
 @staff_required
 def confirm_import():
     """Apply the previewed file, all or nothing, after checking it again."""
-    request.max_content_length = IMPORT_REQUEST_LIMIT
-    request.max_form_memory_size = IMPORT_REQUEST_LIMIT
     form = ImportForm(formdata=None)
     try:
         sent = _signer().loads(request.form.get("payload", ""), max_age=IMPORT_MAX_AGE)
