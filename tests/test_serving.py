@@ -76,3 +76,36 @@ def test_gunicorn_host_port_and_workers_can_be_overridden(monkeypatch):
                                  PORT="5181", WEB_CONCURRENCY="3")
     assert settings["bind"] == "0.0.0.0:5181"
     assert settings["workers"] == 3
+
+
+class _FakeArbiter:
+    """What gunicorn's ``when_ready`` hook reads of its arbiter."""
+
+    def __init__(self, app, preload=True):
+        self.cfg = type("Config", (), {"preload_app": preload})()
+        self.app = type("Application", (), {"wsgi": lambda _self: app})()
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_gunicorn_warms_the_pdfs_in_the_master_before_forking(app, monkeypatch, preload):
+    """With the app preloaded, the master loads the fonts and compiles the PDF templates
+    once, and every worker it forks starts with them."""
+    from occe import pdf
+
+    warmed = []
+    monkeypatch.setattr(pdf, "warm_up", warmed.append)
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")
+    settings["when_ready"](_FakeArbiter(app, preload))
+    assert warmed == ([app] if preload else [])
+
+
+def test_gunicorn_does_not_warm_an_app_that_prints_nothing(monkeypatch):
+    from flask import Flask
+
+    from occe import pdf
+
+    warmed = []
+    monkeypatch.setattr(pdf, "warm_up", warmed.append)
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")
+    settings["when_ready"](_FakeArbiter(Flask("floor")))
+    assert warmed == []
