@@ -47,3 +47,17 @@ def pdf_text(data):
     no-break spaces made plain, so a wrapped label still reads as written."""
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     return " ".join(text.split())
+
+
+def font_files(data):
+    """Return the embedded font files of a PDF: ``{font name: {object number: bytes}}``,
+    one entry per font file object (a font the pages share is there once)."""
+    found = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/FontDescriptor" in font:
+                reference = font["/FontDescriptor"].get_object().raw_get("/FontFile2")
+                found.setdefault(str(font["/BaseFont"]), {})[reference.idnum] = (
+                    reference.get_object().get_data())
+    return found

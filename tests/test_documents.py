@@ -4,8 +4,10 @@ import functools
 import http.server
 import io
 import threading
+from datetime import datetime
 
 import pytest
+from reportlab.pdfbase import pdfmetrics
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
@@ -13,7 +15,7 @@ from occe import pdf
 from occe.documents import printables
 from occe.models import Membership
 
-from .documents_helpers import pdf_text, validated_membership
+from .documents_helpers import font_files, pdf_text, validated_membership
 from .factories import make_cooperative, make_user
 
 ALL_KINDS = ["engagement", "changement", "attestation", "certificat"]
@@ -274,3 +276,72 @@ def test_a_remote_image_or_stylesheet_in_a_template_is_never_fetched(app, local_
         data = pdf.render_pdf_html(html)
     assert data.startswith(b"%PDF")
     assert requests == []
+
+
+# ---- What a process renders once (occe/pdf.py) --------------------------------------
+
+
+def fixed_date(monkeypatch):
+    """Render every document with the same date and ReportLab's invariant ids and dates,
+    so that two renders of one document can be compared byte for byte."""
+    from reportlab import rl_config
+
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    render_pdf = pdf.render_pdf
+    monkeypatch.setattr(printables, "render_pdf", functools.partial(
+        render_pdf, generated_at=datetime(2026, 11, 20, 10, 30)))
+
+
+def clear_pdf_caches():
+    pdf.register_fonts()
+    pdf.parsed_rules.cache_clear()
+    for name in pdf.FONT_FACES:
+        pdfmetrics.getFont(name).face.compressed_subset.cache_clear()
+
+
+def test_a_document_is_the_same_whatever_the_process_rendered_before(
+        app, validated, cooperative, campaign, monkeypatch):
+    """The stylesheets and font files kept between documents leak nothing from one
+    document into the next: each document, rendered after all the others (of another
+    cooperative too, whose name takes letters outside the subsets' shared start), is
+    byte for byte the one rendered with empty caches."""
+    fixed_date(monkeypatch)
+    other = validated_membership(
+        make_cooperative(number="099-0002", school_name="École Œdipe — Ærø, Ŵales",
+                         mandataire_name="Łukasz Żółć"),
+        campaign, Membership.OCCE_VALIDATED)
+    documents = [(render, membership) for render in printables.RENDERERS.values()
+                 for membership in (validated, other)]
+    with app.test_request_context():
+        alone = []
+        for render, membership in documents:
+            clear_pdf_caches()
+            alone.append(render(membership))
+        after_others = [render(membership) for render, membership in documents]
+    assert after_others == alone
+    assert pdf.parsed_rules.cache_info().hits > 0
+
+
+def test_documents_within_the_alphabet_embed_the_same_font_files(app, validated, campaign):
+    """Each face's subset starts with the same characters, so two documents embed the
+    same bytes for it (which joining them shares), and it is compressed only once."""
+    other = validated_membership(make_cooperative(number="099-0002", school_name="École Zoé"),
+                                 campaign, Membership.OCCE_VALIDATED)
+    with app.test_request_context():
+        pdf.register_fonts()
+        regular = pdfmetrics.getFont("dejavu sans_00")
+        misses = regular.face.compressed_subset.cache_info().misses
+        fonts = [font_files(printables.render_certificat(m)) for m in (validated, other)]
+        assert regular.face.compressed_subset.cache_info().misses <= misses + 1
+    assert sorted(fonts[0]) == ["/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold"]
+    for name in fonts[0]:
+        assert len({data for f in fonts for data in f[name].values()}) == 1
+
+
+def test_warming_up_loads_the_fonts_and_compiles_the_pdf_templates(app):
+    pdf.warm_up(app)
+    for name in pdf.FONT_FACES:
+        assert isinstance(pdfmetrics.getFont(name), pdf._SharedSubsetFont)
+    assert pdfmetrics.getFont("dejavu sans_00").face.compressed_subset.cache_info().currsize
+    cached = {template.name for template in app.jinja_env.cache.values()}
+    assert {"pdf/_base.html", "pdf/attestation.html", "pdf/changement.html"} <= cached

@@ -81,7 +81,8 @@ def test_gunicorn_host_port_and_workers_can_be_overridden(monkeypatch):
 class FakeArbiter:
     """What gunicorn's hooks get: the arbiter, whose ``app.wsgi()`` is the loaded app."""
 
-    def __init__(self, flask_app):
+    def __init__(self, flask_app, preload=True):
+        self.cfg = type("Config", (), {"preload_app": preload})()
         self.app = type("Application", (), {"wsgi": staticmethod(lambda: flask_app)})()
 
 
@@ -98,3 +99,31 @@ def test_gunicorn_refuses_a_database_that_init_db_has_not_made(tmp_path, monkeyp
     on_starting = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")["on_starting"]
     with pytest.raises(SystemExit, match="lancez « flask init-db »"):
         on_starting(FakeArbiter(empty))
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_gunicorn_warms_the_pdfs_in_the_master_before_forking(app, monkeypatch, preload):
+    """With the app preloaded, the master loads the fonts and compiles the PDF templates
+    once, and every worker it forks starts with them."""
+    from occe import pdf
+
+    warmed = []
+    monkeypatch.setattr(pdf, "warm_up", warmed.append)
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")
+    settings["when_ready"](FakeArbiter(app, preload))
+    assert warmed == ([app] if preload else [])
+
+
+def test_gunicorn_leaves_the_benchmarks_floor_alone(monkeypatch):
+    """The floor (bench/floor_app.py) has neither our schema nor our PDFs."""
+    from flask import Flask
+
+    from occe import pdf
+
+    warmed = []
+    monkeypatch.setattr(pdf, "warm_up", warmed.append)
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")
+    floor = FakeArbiter(Flask("bench.floor_app"))
+    settings["on_starting"](floor)  # no schema check, no SystemExit
+    settings["when_ready"](floor)
+    assert warmed == []

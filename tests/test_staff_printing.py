@@ -7,10 +7,11 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from occe.documents import printables
 from occe.models import Membership
 from occe.staff import printing
 
-from .documents_helpers import validated_membership
+from .documents_helpers import font_files, validated_membership
 from .factories import make_cooperative, make_user
 from .staff_helpers import make_staff
 
@@ -54,6 +55,26 @@ def test_one_page_per_membership_validated_by_the_occe_in_number_order(
     assert [re.search(r"099-01\d\d", page).group() for page in pages] == sorted(VALIDATED_NUMBERS)
     assert all(TITLES[documents] in page for page in pages)
     assert not [page for page in pages if "en attente" in page or "brouillon" in page]
+    assert font_file_count(response.data) == 2  # shared by the chunks the workers joined
+
+
+def font_file_count(data):
+    return sum(len(files) for files in font_files(data).values())
+
+
+def test_the_joined_file_holds_each_font_once_however_many_documents(app, memberships):
+    """Every attestation embeds the same DejaVu subsets: joined, the file keeps one copy
+    of each (two: regular and bold), for one document as for twenty, and grows by the
+    documents' own content only."""
+    with app.test_request_context():
+        documents = [printables.render_attestation(m) for m in
+                     Membership.select().where(Membership.state == Membership.OCCE_VALIDATED)]
+    twenty = (documents * 4)[:20]
+    one, joined = printing.join_pdfs(twenty[:1]), printing.join_pdfs(twenty)
+    assert font_file_count(one) == font_file_count(joined) == 2
+    assert len(PdfReader(io.BytesIO(joined)).pages) == 20
+    assert len(joined) < len(one) + 19 * 8_000  # a document alone is over 60 kB
+    assert len(documents[0]) > 60_000
 
 
 def test_a_large_campaign_is_offered_in_parts(app, staff, memberships):

@@ -92,9 +92,14 @@ def association_place(association):
     return re.sub(r"^\d{4,5}\s+", "", lines[-1]) if lines else ""
 
 
-def _render(printable, membership, **context):
-    """Render ``printable`` for ``membership`` with the context every document shares."""
-    association = Association.current()
+def _render(printable, membership, association=None, **context):
+    """Render ``printable`` for ``membership`` with the context every document shares.
+
+    ``association`` (the current one unless given) saves a query per document when
+    many are rendered together.
+    """
+    if association is None:
+        association = Association.current()
     return render_pdf(
         f"{printable.kind}.html",
         association=association,
@@ -108,20 +113,20 @@ def _render(printable, membership, **context):
     )
 
 
-def render_engagement(membership):
+def render_engagement(membership, association=None):
     """Return the engagement du mandataire of ``membership`` as PDF bytes."""
-    return _render(ENGAGEMENT, membership, recap=service.recap_for(membership),
+    return _render(ENGAGEMENT, membership, association, recap=service.recap_for(membership),
                    commitments=COMMITMENTS)
 
 
-def render_changement(membership):
+def render_changement(membership, association=None):
     """Return the changement de mandataire form of ``membership`` as PDF bytes."""
-    return _render(CHANGEMENT, membership)
+    return _render(CHANGEMENT, membership, association)
 
 
-def render_attestation(membership):
+def render_attestation(membership, association=None):
     """Return the attestation d'adhésion of ``membership`` as PDF bytes."""
-    return _render(ATTESTATION, membership, recap=service.recap_for(membership))
+    return _render(ATTESTATION, membership, association, recap=service.recap_for(membership))
 
 
 def insurance_period(campaign):
@@ -129,11 +134,11 @@ def insurance_period(campaign):
     return date(campaign.start_year, 9, 1), date(campaign.end_year, 8, 31)
 
 
-def render_certificat(membership):
+def render_certificat(membership, association=None):
     """Return the certificat d'assurance of ``membership`` as PDF bytes."""
     starts_on, ends_on = insurance_period(membership.campaign)
     return _render(
-        CERTIFICAT, membership,
+        CERTIFICAT, membership, association,
         recap=service.recap_for(membership),
         starts_on=starts_on,
         ends_on=ends_on,

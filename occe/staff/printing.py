@@ -3,20 +3,24 @@ validated in the current campaign, as one PDF.
 
 xhtml2pdf renders one document at a time per process (it holds a global lock), so the
 documents are rendered by a pool of processes, one per core, each building its own app
-once and rendering a chunk of memberships into one small PDF; the chunks are then joined
-in order with pypdf. The pool is started with ``spawn``: a fresh interpreter inherits
-nothing of the gunicorn worker that asks (its open database connection, its locks, its
-signal handlers), which ``fork`` would copy half-alive.
+and loading the fonts and templates once (``occe.pdf.warm_up``), then rendering a chunk
+of memberships (read in one query, with the association) into one small PDF; the
+chunks are then joined in order (``occe.pdf.join_pdfs``, qpdf). Every attestation
+embeds the same font subsets, which the joined file holds once: 1,000 attestations
+weigh about 2.5 MB, not 45. The pool is started with ``spawn``: a fresh interpreter
+inherits nothing of the gunicorn worker that asks (its open database connection, its
+locks, its signal handlers), which ``fork`` would copy half-alive.
 
-How big a request may be: about 10 documents a second per core, so 1,000 documents take
-about a minute and a half on two cores — near the server's timeout (``gunicorn.conf.py``)
-on a busy machine. The page therefore offers the documents in parts of at most
-``BULK_PRINT_PART`` memberships (500 by default, by cooperative number: part 1, part 2…),
-each well within the timeout and a size a printer takes in one go. For a whole campaign
-in a single file, however large, ``flask print-attestations OUT.pdf`` renders it on the
-server without any timeout. A background job queue would do the same from the browser,
-but needs a worker service to install and watch; the parts cover a department's few
-thousand cooperatives without one.
+How big a request may be: about 70 ms of CPU per attestation (on this project's
+2-core machine, shared), so 1,000 documents take some 35 s on two free cores, but
+two minutes when other processes take the cores — the server's timeout
+(``gunicorn.conf.py``) is three. The page therefore offers the documents in parts of at
+most ``BULK_PRINT_PART`` memberships (500 by default, by cooperative number: part 1,
+part 2…), each well within the timeout and a size a printer takes in one go. For a
+whole campaign in a single file, however large, ``flask print-attestations OUT.pdf``
+renders it on the server without any timeout. A background job queue would do the same
+from the browser, but needs a worker service to install and watch; the parts cover a
+department's few thousand cooperatives without one.
 """
 
 import io
@@ -30,12 +34,12 @@ from dataclasses import dataclass
 import click
 from flask import abort, current_app, render_template, request, send_file
 from flask.cli import with_appcontext
-from pypdf import PdfReader, PdfWriter
 
 from ..auth import staff_required
 from ..db import db
 from ..documents.printables import ATTESTATION, CERTIFICAT, RENDERERS
-from ..models import Campaign, Cooperative, Membership
+from ..models import Association, Campaign, Cooperative, Membership
+from ..pdf import join_pdfs, warm_up
 from . import bp
 
 # The documents printed in bulk, by the name in their URL, and how a sentence names them.
@@ -86,15 +90,21 @@ _worker_app = None
 
 
 def _start_worker(config):
-    """Build the worker's app once (the pool's initializer)."""
+    """Build the worker's app and load what every document needs, once (the pool's
+    initializer)."""
     global _worker_app
     from .. import create_app
 
     _worker_app = create_app(config)
+    warm_up(_worker_app)
 
 
 def _render_chunk(kind, membership_ids):
-    """Render the ``kind`` document of each membership and return them joined as PDF bytes."""
+    """Render the ``kind`` document of each membership and return them joined as PDF bytes.
+
+    The memberships (with their cooperative and campaign) and the association are read
+    once for the chunk.
+    """
     printable = BULK[kind]
     with _worker_app.app_context(), db.connection_context():
         memberships = {
@@ -103,18 +113,9 @@ def _render_chunk(kind, membership_ids):
             .join(Cooperative).switch(Membership).join(Campaign)
             .where(Membership.id.in_(membership_ids))
         }
+        association = Association.current()
         render = RENDERERS[printable.kind]
-        return join_pdfs(render(memberships[i]) for i in membership_ids)
-
-
-def join_pdfs(documents):
-    """Return the PDF made of ``documents`` (PDF bytes), one after the other."""
-    writer = PdfWriter()
-    for document in documents:
-        writer.append(PdfReader(io.BytesIO(document)))
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
+        return join_pdfs(render(memberships[i], association) for i in membership_ids)
 
 
 def workers():
@@ -126,7 +127,8 @@ def render_bulk(kind, membership_ids):
     """Return one PDF with the ``kind`` document of each membership, in the given order.
 
     Chunks of ``CHUNK`` memberships are rendered in parallel by a pool of fresh processes
-    (one per core, at most one per chunk), then joined.
+    (one per core, at most one per chunk), each joined by its worker; the chunks are then
+    joined in order. The fonts every document embeds are written once (``join_pdfs``).
     """
     chunks = [membership_ids[i:i + CHUNK] for i in range(0, len(membership_ids), CHUNK)]
     if not chunks:
