@@ -63,3 +63,12 @@ def test_the_query_counter_logs_every_statement_of_a_request(counted, login_as):
     # The session and its user are loaded before the view: that is counted too.
     assert any('FROM "user_session"' in statement and 'JOIN "user"' in statement
                for statement in entry["statements"])
+
+
+def test_the_export_cpu_script_measures_each_export(app, campaign, monkeypatch, capsys):
+    factories.make_membership(factories.make_cooperative(), campaign, factories.WORKED_EXAMPLE_LINES)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    importlib.import_module("bench.export_cpu").main(["--repeat", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" : ")[0] for line in lines] == ["adhesions", "lignes", "reglements"]
+    assert lines[0].startswith("adhesions : 1 lignes × ")

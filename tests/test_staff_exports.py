@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import datetime, time
 from decimal import Decimal
 
 import pytest
@@ -112,6 +113,92 @@ def test_xlsx_amounts_are_numbers_in_euros(staff, exported):
     assert round(sum(cell.value for cell in cells), 2) == 738.24
     names = [row[header.index("École")].value for row in sheet.iter_rows(min_row=2)]
     assert names[0] == "'=HYPERLINK(\"http://x\")"
+
+
+def xlsx_as_csv_text(cell):
+    """The cell as the CSV export writes it, checking that its format suits its type."""
+    value, fmt = cell.value, cell.number_format
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        assert cell.data_type == "s" and fmt == "General"
+        return value
+    if fmt == '#,##0.00 "€"':
+        assert isinstance(value, (int, float))  # a whole amount is read back as an int
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, int):
+        assert fmt == "General"
+        return str(value)
+    assert isinstance(value, datetime)
+    if fmt == "DD/MM/YYYY hh:mm":
+        return value.strftime("%d/%m/%Y %H:%M")
+    assert fmt == "DD/MM/YYYY" and value.time() == time(0)
+    return value.strftime("%d/%m/%Y")
+
+
+@pytest.mark.parametrize("name, title", [
+    ("adhesions", "Adhésions"), ("lignes", "Lignes"), ("reglements", "Règlements"),
+])
+def test_xlsx_holds_what_the_csv_holds(staff, exported, name, title):
+    """Cell by cell the same content as the CSV: texts as texts, counts as integers,
+    amounts as numbers in euros, dates and times as dates in the association's time."""
+    validated_by_school(make_cooperative(number="D4"), exported, [("CP", "Z", 1, 1)],
+                        at=datetime(2026, 11, 15, 9, 28))  # UTC: 10:28 in Paris
+    csv_rows = read_csv(staff.get(f"/gestion/exports/{name}.csv"))
+    sheet = load_workbook(io.BytesIO(staff.get(f"/gestion/exports/{name}.xlsx").get_data())).active
+    assert sheet.title == title
+    assert [(cell.value, cell.font.b) for cell in sheet[1]] == [(h, True) for h in csv_rows[0]]
+    assert [[xlsx_as_csv_text(cell) for cell in row] for row in sheet.iter_rows(min_row=2)] == [
+        list(row.values()) for row in csv_rows]
+    if name == "adhesions":
+        header = [cell.value for cell in sheet[1]]
+        d4 = sheet[sheet.max_row]
+        assert d4[0].value == "D4"
+        assert d4[header.index("Validée par la coopérative le")].value == datetime(2026, 11, 15, 10, 28)
+        assert isinstance(d4[header.index("Élèves")].value, int)
+    if name == "reglements":
+        header = [cell.value for cell in sheet[1]]
+        paid_on = sheet.cell(row=2, column=header.index("Date") + 1)
+        assert paid_on.number_format == "DD/MM/YYYY" and paid_on.value.time() == time(0)
+
+
+def test_xlsx_dates_are_not_shown_as_hashes(staff, exported):
+    """At the default width (8.43) a spreadsheet shows a date and time as ###."""
+    sheet = load_workbook(io.BytesIO(staff.get("/gestion/exports/reglements.xlsx").get_data())).active
+    header = [cell.value for cell in sheet[1]]
+    for name, shown in [("Date", "02/10/2026"), ("Enregistré le", "15/11/2026 10:28"),
+                        ("Annulé le", "15/11/2026 10:28")]:
+        letter = sheet.cell(row=1, column=header.index(name) + 1).column_letter
+        assert sheet.column_dimensions[letter].width >= len(shown)
+
+
+def test_xlsx_survives_characters_xml_forbids(staff, exported):
+    """A vertical tab pasted from a word processor made openpyxl raise (a 500)."""
+    make_membership(make_cooperative(number="E5", school_name="École\x0bdu Centre & <Fils>",
+                                     commune="\x0b=1+1", circonscription="=SUM(A1)"),
+                    exported, [("CP", "\x01Mme\x0cX", 1, 2)])
+    for name in ("adhesions", "lignes"):
+        response = staff.get(f"/gestion/exports/{name}.xlsx")
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.get_data())).active
+        header = [cell.value for cell in sheet[1]]
+        e5 = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "E5")
+        assert e5[header.index("École")].value == "École du Centre & <Fils>"
+        assert e5[header.index("Circonscription")].value == "'=SUM(A1)"
+        assert all(cell.data_type != "f" for cell in e5)
+        if name == "adhesions":
+            assert e5[header.index("Commune")].value == " =1+1"
+        else:
+            assert e5[header.index("Nom")].value == " Mme X"
+
+
+def test_an_option_label_is_neutralised_in_both_headers(staff, exported):
+    """An option's label, typed by the staff, is a column header of the memberships."""
+    Option.create(campaign=exported, label="=Don\x0b", kind=Option.FREE, position=9)
+    csv_header = list(read_csv(staff.get("/gestion/exports/adhesions.csv"))[0])
+    sheet = load_workbook(io.BytesIO(staff.get("/gestion/exports/adhesions.xlsx").get_data())).active
+    assert "'=Don\x0b" in csv_header
+    assert "'=Don " in [cell.value for cell in sheet[1]]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -3,21 +3,27 @@ for a French spreadsheet or as XLSX.
 
 CSV: UTF-8 with a BOM (so Excel reads the accents), ``;`` between fields, decimal
 comma, streamed row by row. XLSX: openpyxl's write-only mode, amounts as numbers in a
-euro format. A text beginning with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'``
-so that a spreadsheet never runs it as a formula (CSV injection).
+euro format, dates as dates, columns as wide as their header and first rows. A text
+beginning with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'`` so that a spreadsheet
+never runs it as a formula (CSV injection); in the XLSX the characters XML forbids (a
+vertical tab pasted from a word processor) become spaces first.
 """
 
 import csv
 import io
+import re
 import tempfile
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from itertools import chain, islice
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, send_file, stream_with_context
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from peewee import JOIN
 
 from ..auth import staff_required
@@ -37,6 +43,18 @@ from . import bp, reports
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EURO_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = DATE_FORMAT + " hh:mm"
+# openpyxl refuses XML's forbidden control characters (IllegalCharacterError), and lxml
+# the non-characters U+FFFE and U+FFFF and lone surrogates: each becomes a space.
+ILLEGAL_CHARACTERS = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff\ufffe\uffff]")
+# A spreadsheet reads "_x0041_" in a text as "A": escaping each "_" that starts such a
+# sequence (as "_x005F_") keeps it literal, "_x005F_x0041_" included.
+EXCEL_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+# openpyxl would store a text such as "#N/A" as an error value.
+ERROR_TEXTS = frozenset(ERROR_CODES)
+# Column widths come from the header and the first rows (the sheet is written as it goes).
+MEASURED_ROWS = 100
+MAX_WIDTH = 50
 
 
 class Money(Decimal):
@@ -48,20 +66,34 @@ def neutralise(text):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def local_time(value):
-    """Return a stored UTC datetime in the association's time zone, without tzinfo."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+def xlsx_text(text):
+    """Return ``text`` as an XLSX cell can hold it: the characters XML forbids as spaces,
+    Excel's ``_xHHHH_`` escapes kept literal, then never a formula."""
+    if ILLEGAL_CHARACTERS.search(text):
+        text = ILLEGAL_CHARACTERS.sub(" ", text)
+    if "_x" in text:
+        text = EXCEL_ESCAPE.sub("_x005F_", text)
+    return neutralise(text)
+
+
+def time_zone():
+    """Return the association's time zone."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_time(value, zone):
+    """Return a stored UTC datetime in ``zone``, without tzinfo."""
     return value.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
 
 
-def csv_value(value):
-    """Format a value for a French spreadsheet's CSV."""
+def csv_value(value, zone=None):
+    """Format a value for a French spreadsheet's CSV (``zone``: the association's)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
     if isinstance(value, datetime):
-        return local_time(value).strftime("%d/%m/%Y %H:%M")
+        return local_time(value, zone or time_zone()).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, int):
@@ -70,15 +102,17 @@ def csv_value(value):
 
 
 def stream_csv(header, rows):
-    """Yield the CSV text in chunks: the BOM, the header, then the rows."""
+    """Yield the CSV text in chunks: the BOM, the header (option labels, typed by the
+    staff, are neutralised too), then the rows."""
+    zone = time_zone()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([neutralise(name) for name in header])
     yield "\ufeff" + buffer.getvalue()
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([csv_value(value) for value in row])
+        writer.writerow([csv_value(value, zone) for value in row])
         yield buffer.getvalue()
 
 
@@ -86,36 +120,84 @@ def xlsx_file(title, header, rows):
     """Write the rows to an XLSX workbook in a temporary file and return the file."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
+    rows = iter(rows)
+    first_rows = list(islice(rows, MEASURED_ROWS))
+    set_column_widths(sheet, header, first_rows)  # before any row: write-only mode
     bold = Font(bold=True)
     cells = []
     for name in header:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=xlsx_text(name))
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, value) for value in row])
+    xlsx_value = xlsx_converter(sheet)
+    for row in chain(first_rows, rows):
+        sheet.append([xlsx_value(value) for value in row])
     output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(output)
     output.seek(0)
     return output
 
 
-def xlsx_cell(sheet, value):
-    """Return a cell for ``value``: amounts and dates formatted, text neutralised (plain
-    values need no cell object, which keeps 30,000 rows quick to write)."""
+def shown_length(value):
+    """Return about how many characters a spreadsheet shows for ``value``."""
+    if value is None:
+        return 0
     if isinstance(value, Money):
-        # A float: openpyxl writes it a third faster than a Decimal, and cents survive.
-        cell = WriteOnlyCell(sheet, value=float(value))
-        cell.number_format = EURO_FORMAT
-        return cell
-    if isinstance(value, (date, datetime)):
-        cell = WriteOnlyCell(sheet, value=local_time(value) if isinstance(value, datetime) else value)
-        cell.number_format = DATE_FORMAT + (" hh:mm" if isinstance(value, datetime) else "")
-        return cell
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
+        return len(f"{value:,.2f} €")
+    if isinstance(value, datetime):
+        return len("31/12/2026 23:59")
+    if isinstance(value, date):
+        return len("31/12/2026")
+    return len(str(value))
+
+
+def set_column_widths(sheet, header, first_rows):
+    """Make each column as wide as its header and first rows, up to ``MAX_WIDTH`` (at the
+    default width, 8.43, a spreadsheet shows a date as ``###``)."""
+    for number, values in enumerate(zip(header, *first_rows), 1):
+        width = min(max(map(shown_length, values)) + 2, MAX_WIDTH)
+        sheet.column_dimensions[get_column_letter(number)].width = width
+
+
+def formatted_cells(sheet, number_format):
+    """Return a function making cells of ``sheet`` in ``number_format``: the style is
+    looked up once here, each cell only copies it."""
+    template = WriteOnlyCell(sheet)
+    template.number_format = number_format
+    style = template._style  # openpyxl's StyleArray, which Cell() accepts and copies
+    return lambda value: Cell(sheet, row=1, column=1, value=value, style_array=style)
+
+
+def xlsx_converter(sheet):
+    """Return a function giving what to append to ``sheet`` for a value: a cell for an
+    amount or a date (in the association's time zone, looked up once), text cleaned and
+    neutralised, an empty text as no cell, other values (integers, None) as they are
+    (openpyxl needs no cell object for them, which keeps 30,000 rows quick to write)."""
+    zone = time_zone()
+    euro, day, moment = (formatted_cells(sheet, number_format) for number_format in
+                         (EURO_FORMAT, DATE_FORMAT, DATETIME_FORMAT))
+
+    def xlsx_value(value):
+        if isinstance(value, str):
+            if not value:
+                return None
+            text = xlsx_text(value)
+            if text in ERROR_TEXTS:
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.data_type = "s"
+                return cell
+            return text
+        if isinstance(value, Money):
+            # A float: openpyxl writes it a third faster than a Decimal, and cents survive.
+            return euro(float(value))
+        if isinstance(value, datetime):
+            return moment(local_time(value, zone))
+        if isinstance(value, date):
+            return day(value)
+        return value
+
+    return xlsx_value
 
 
 # ---- What each export holds -------------------------------------------------------
