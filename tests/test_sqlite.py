@@ -108,3 +108,44 @@ def test_without_begin_immediate_the_same_work_fails(tmp_path):
     errors, value = run_concurrently(database)
     assert errors and all("locked" in e or "busy" in e for e in errors)
     assert value == THREADS * ROUNDS - len(errors)
+
+
+def test_writers_queue_on_the_lock_file_and_give_up_after_the_busy_timeout(tmp_path):
+    """A second writer waits on ``<database>-writers`` while the first is in its
+    transaction, gets "database is locked" past its busy timeout (never hangs), and
+    writes as soon as the first has committed."""
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    first, second = open_database(url, busy_timeout_ms=50), open_database(url, busy_timeout_ms=50)
+    with first.connection_context():
+        first.execute_sql("CREATE TABLE counter (value INTEGER NOT NULL)")
+    first.connect()
+    second.connect()
+    try:
+        with first.atomic():
+            first.execute_sql("INSERT INTO counter VALUES (1)")
+            with pytest.raises(OperationalError, match="database is locked"):
+                with second.atomic():
+                    pytest.fail("the second writer must not get in")
+        with second.atomic():
+            second.execute_sql("INSERT INTO counter VALUES (2)")
+    finally:
+        first.close()
+        second.close()
+    assert (tmp_path / "queue.db-writers").exists()
+
+
+def test_the_writers_lock_is_left_at_rollback(tmp_path):
+    url = f"sqlite:///{tmp_path / 'rollback.db'}"
+    first, second = open_database(url, busy_timeout_ms=50), open_database(url, busy_timeout_ms=50)
+    first.connect()
+    second.connect()
+    try:
+        with pytest.raises(ZeroDivisionError):
+            with first.atomic():
+                first.execute_sql("CREATE TABLE t (x INTEGER)")
+                1 / 0
+        with second.atomic():  # not "database is locked": the rollback let the lock go
+            second.execute_sql("CREATE TABLE t (x INTEGER)")
+    finally:
+        first.close()
+        second.close()
