@@ -40,25 +40,40 @@ def membership_for(cooperative, campaign=None):
     return membership
 
 
+def _with_campaign(condition):
+    """Build a read of the membership matching ``condition``, with its campaign."""
+    return lambda **markers: (Membership.select(Membership, Campaign).join(Campaign)
+                              .where(condition(**markers)).limit(1))
+
+
+# Read at every request of a school's screen, and first in every change of a draft:
+# prepared (their SQL text generated once).
+_BY_ID = PreparedSelect(
+    _with_campaign(lambda membership_id: Membership.id == membership_id), "membership_id"
+)
+_CURRENT = PreparedSelect(
+    _with_campaign(lambda cooperative_id: (Membership.cooperative == cooperative_id)
+                   & (Campaign.is_current == True)),  # noqa: E712
+    "cooperative_id",
+)
+
+
 def current_membership_of(cooperative):
     """Return the cooperative's membership of the current campaign, with that campaign.
 
     One query when the membership exists (every request but a school's very first);
     None when no campaign is current.
     """
-    membership = (
-        Membership.select(Membership, Campaign)
-        .join(Campaign)
-        .where((Membership.cooperative == cooperative.id) & (Campaign.is_current == True))  # noqa: E712
-        .first()
-    )
-    if membership is None:
-        campaign = Campaign.current()
-        if campaign is None:
-            return None
-        membership = membership_for(cooperative, campaign)
-    membership.cooperative = cooperative  # already loaded with the account
+    membership = _CURRENT.first(cooperative_id=cooperative.id) or _create_current(cooperative)
+    if membership is not None:
+        membership.cooperative = cooperative  # already loaded with the account
     return membership
+
+
+def _create_current(cooperative):
+    """Create the cooperative's membership of the current campaign; None if there is none."""
+    campaign = Campaign.current()
+    return membership_for(cooperative, campaign) if campaign is not None else None
 
 
 # Read at every change of a draft: prepared (its SQL text generated once).
@@ -179,28 +194,13 @@ ALREADY_VALIDATED = "Votre adhésion est déjà validée."
 NO_LINE_MESSAGE = "Ajoutez au moins une ligne (une classe ou une fonction) avant de valider."
 
 
-def _draft_read(condition):
-    return lambda **markers: (Membership.select(Membership, Campaign).join(Campaign)
-                              .where(condition(**markers)).limit(1))
-
-
-# Read first in every change of a draft: prepared (their SQL text generated once).
-_DRAFT_BY_ID = PreparedSelect(_draft_read(lambda membership_id: Membership.id == membership_id),
-                              "membership_id")
-_CURRENT_DRAFT = PreparedSelect(
-    _draft_read(lambda cooperative_id: (Membership.cooperative == cooperative_id)
-                & (Campaign.is_current == True)),  # noqa: E712
-    "cooperative_id",
-)
-
-
 def lock_draft(membership_id):
     """Return the draft freshly read in this write transaction; StateError otherwise.
 
     With its campaign, read inside the transaction too: the recap needs the tariff as
     it is now, and the row's amounts after it.
     """
-    membership = _checked_draft(_DRAFT_BY_ID.first(membership_id=membership_id))
+    membership = _checked_draft(_BY_ID.first(membership_id=membership_id))
     if membership is None:
         raise StateError(LOCKED_MESSAGE)
     return membership
@@ -212,12 +212,10 @@ def lock_current_draft(cooperative):
     One query on the row-save path (the membership is created the first time); None when
     no campaign is current.
     """
-    membership = _checked_draft(_CURRENT_DRAFT.first(cooperative_id=cooperative.id))
+    membership = _checked_draft(_CURRENT.first(cooperative_id=cooperative.id))
     if membership is None:
-        campaign = Campaign.current()
-        if campaign is None:
-            return None
-        membership = lock_draft(membership_for(cooperative, campaign).id)
+        created = _create_current(cooperative)
+        membership = lock_draft(created.id) if created is not None else None
     return membership
 
 
