@@ -38,22 +38,28 @@
   // A swap that takes away the focused element (a line saved, put back by "Annuler" or
   // deleted) would drop a keyboard user at the top of the page. The focus goes to the
   // same row again (its "Modifier" link), else to the row that took a deleted row's place.
-  var focusPlan = null;
+  // Each answer keeps its own plan: two requests in flight ("Annuler", then a line added
+  // at once) settle in their own order.
+  var focusPlans = new WeakMap();
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var row = event.detail.target;
-    if (!row || row.tagName !== "TR" || !row.id) {
+    if (!row || row.tagName !== "TR" || !row.id || !event.detail.xhr) {
       return;
     }
     var neighbour = row.nextElementSibling || row.previousElementSibling;
-    focusPlan = [row.id, neighbour && neighbour.id];
+    focusPlans.set(event.detail.xhr, [row.id, neighbour && neighbour.id]);
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    var plan = focusPlan;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    var plan = xhr && focusPlans.get(xhr);
     var active = document.activeElement;
-    focusPlan = null;
-    if (!plan || (active && active !== document.body && active.isConnected)) {
+    if (!plan) {
+      return;
+    }
+    focusPlans.delete(xhr);
+    if (active && active !== document.body && active.isConnected) {
       return;  // nothing was lost, or htmx already focused the new blank line (autofocus)
     }
     for (var i = 0; i < plan.length; i += 1) {

@@ -65,11 +65,14 @@ def test_school_screens(page, login, new_school, watch):
     expect(page.get_by_role("button", name="Enregistrer")).to_be_visible()
     audit.check(page, "adhésion, ligne en modification")
     page.get_by_role("link", name="Annuler").click()
+    expect(page.get_by_role("link", name="Modifier la ligne CP")).to_be_focused()
 
     page.get_by_role("textbox", name="Classe ou fonction").last.fill("CM1")
     page.get_by_role("textbox", name="Élèves").last.fill("150")
     page.get_by_role("textbox", name="Élèves").last.press("Enter")
     expect(page.get_by_text("Le nombre d'élèves doit être un entier entre 0 et 99.")).to_be_visible()
+    # The cursor goes to the first field in error (the name, left empty) once the row is in.
+    expect(page.get_by_role("textbox", name="Nom", exact=True).last).to_be_focused()
     page.get_by_label("Valeur déclarée des biens").fill("beaucoup")
     page.get_by_label("Valeur déclarée des biens").press("Tab")
     expect(page.get_by_label("Valeur déclarée des biens")).to_have_attribute("aria-invalid", "true")

@@ -56,6 +56,7 @@ def test_add_edit_and_delete_lines_with_the_keyboard(page, login, fresh_demo_sch
     # A wrong value: the French message beside the field, nothing added.
     type_line(page, "CM1", "M. Roux", 1, 150)
     expect(blank_row(page).get_by_text("Le nombre d'élèves doit être un entier entre 0 et 99.")).to_be_visible()
+    expect(blank_row(page).get_by_label("Élèves")).to_be_focused()  # the row has settled
     expect(page.locator("tr.line", has_text="M. Roux")).to_have_count(0)
     expect(recap_total(page)).to_have_text("167,20\xa0€")
     blank_row(page).get_by_label("Élèves").fill("")
