@@ -1,6 +1,6 @@
 """Jinja filters for French display: euros, numbers, dates in the association's time zone."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from babel.dates import format_date, format_datetime, get_timezone
 
@@ -42,4 +42,3 @@ def init_app(app):
             return ""
         return format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo=zone, locale=LOCALE)
 
-    app.jinja_env.globals["today"] = date.today

@@ -2,12 +2,10 @@
 
 from pathlib import Path
 
-import pytest
-
 from occe import create_app
 from occe.db import db
 from occe.models import Cooperative, SchemaVersion, User
-from occe.schema import LATEST_VERSION, upgrade
+from occe.schema import LATEST_VERSION
 
 
 def test_testing_config(app):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from occe import localtime
 from occe.models import Membership
 from occe.money import format_euros
 from occe.staff import reports
@@ -59,8 +60,16 @@ def test_the_dashboard_shows_the_figures(login_as, campaign_in_progress):
     assert ">87</span>" in page  # insured persons
 
 
-def test_weekly_validations_count_each_week(campaign_in_progress):
-    weeks = reports.weekly_validations(campaign_in_progress, today=date(2026, 10, 20))
+def weekly(app, campaign, today=date(2026, 10, 20)):
+    """Return ``{Monday: (validated by the school, by the OCCE)}`` up to ``today``."""
+    with app.app_context():
+        return {week.monday: (week.school, week.occe)
+                for week in reports.weekly_validations(campaign, today=today)}
+
+
+def test_weekly_validations_count_each_week(app, campaign_in_progress):
+    with app.app_context():
+        weeks = reports.weekly_validations(campaign_in_progress, today=date(2026, 10, 20))
     assert weeks[0].monday == date(2026, 8, 31)  # the week of the opening, 1 September
     assert weeks[-1].monday == date(2026, 10, 19)
     by_monday = {week.monday: (week.school, week.occe) for week in weeks}
@@ -68,6 +77,38 @@ def test_weekly_validations_count_each_week(campaign_in_progress):
     assert by_monday[date(2026, 10, 5)] == (1, 0)
     assert by_monday[date(2026, 10, 12)] == (1, 1)
     assert sum(week.school for week in weeks) == 2
+
+
+def test_a_week_is_the_associations_week(app, campaign):
+    """Timestamps are in UTC; the weeks are Paris's. Sunday 11 October 2026, 23:45 in Paris
+    is 21:45 UTC; Monday 12 October, 00:30 in Paris is still Sunday 22:30 UTC."""
+    for at in (datetime(2026, 10, 11, 21, 45), datetime(2026, 10, 11, 22, 30)):
+        validated_by_school(make_cooperative(), campaign, [("CP", "X", 1, 20)], at=at)
+    weeks = weekly(app, campaign)
+    assert weeks[date(2026, 10, 5)] == (1, 0)
+    assert weeks[date(2026, 10, 12)] == (1, 0)
+
+
+def test_a_week_in_a_time_zone_a_half_hour_off(app, campaign):
+    """In the Marquesas (UTC−9:30), Monday 12 October at 09:15 UTC is Sunday 23:45 there,
+    09:45 UTC is Monday 00:15: the groups of a quarter hour fall on one side each."""
+    app.config["TIMEZONE"] = "Pacific/Marquesas"
+    for minute in (15, 29, 30, 45):
+        validated_by_occe(make_cooperative(), campaign, [("CP", "X", 1, 20)],
+                          at=datetime(2026, 10, 12, 9, minute))
+    weeks = weekly(app, campaign)
+    assert weeks[date(2026, 10, 5)] == (2, 2)
+    assert weeks[date(2026, 10, 12)] == (2, 2)
+
+
+def test_today_is_the_associations_day(app):
+    """Kiritimati (UTC+14) is always a day or two ahead of Pago Pago (UTC−11)."""
+    with app.app_context():
+        app.config["TIMEZONE"] = "Pacific/Kiritimati"
+        ahead = localtime.today()
+        app.config["TIMEZONE"] = "Pacific/Pago_Pago"
+        behind = localtime.today()
+    assert 1 <= (ahead - behind).days <= 2
 
 
 def test_the_chart_is_an_accessible_svg_with_its_table(login_as, campaign_in_progress):

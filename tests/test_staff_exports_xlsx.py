@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from flask import Flask
 from openpyxl.utils.escape import unescape
 
+from occe import localtime
 from occe.staff import exports
 from occe.staff.exports import Money, xlsx_file
 
@@ -146,13 +147,13 @@ def test_any_text_reads_back_as_shown(app, texts):
 
 def test_the_time_zone_is_looked_up_once_per_file(app, monkeypatch):
     lookups = []
-    real = exports.ZoneInfo
+    real = localtime.ZoneInfo
 
     def counted(key):
         lookups.append(key)
         return real(key)
 
-    monkeypatch.setattr(exports, "ZoneInfo", counted)
+    monkeypatch.setattr(localtime, "ZoneInfo", counted)
     at = datetime(2026, 11, 15, 9, 28)
     written(app, ["Le", "Le"], [[at, at]] * 50)
     assert lookups == ["Europe/Paris"]

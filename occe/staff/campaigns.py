@@ -4,12 +4,10 @@ Any change of the tariff or of an option recalculates the drafts of the campaign
 membership validated by its school keeps its frozen amounts (``service.recap_for``).
 """
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from peewee import fn
 
-from .. import audit
+from .. import audit, localtime
 from ..auth import admin_required
 from ..db import db
 from ..membership import service
@@ -37,7 +35,7 @@ def get_option(campaign, option_id):
 
 def school_year_starting(today=None):
     """The start year of the school year of ``today`` (it begins in September)."""
-    today = today or date.today()
+    today = today or localtime.today()
     return today.year if today.month >= 9 else today.year - 1
 
 

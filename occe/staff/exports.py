@@ -13,12 +13,11 @@ import csv
 import io
 import re
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, islice
-from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, render_template, send_file, stream_with_context
+from flask import Response, abort, render_template, send_file, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -26,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from peewee import JOIN
 
+from .. import localtime
 from ..auth import staff_required
 from ..models import (
     Campaign,
@@ -76,16 +76,6 @@ def xlsx_text(text):
     return neutralise(text)
 
 
-def time_zone():
-    """Return the association's time zone."""
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_time(value, zone):
-    """Return a stored UTC datetime in ``zone``, without tzinfo."""
-    return value.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
-
-
 def csv_value(value, zone=None):
     """Format a value for a French spreadsheet's CSV (``zone``: the association's)."""
     if value is None:
@@ -93,7 +83,7 @@ def csv_value(value, zone=None):
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
     if isinstance(value, datetime):
-        return local_time(value, zone or time_zone()).strftime("%d/%m/%Y %H:%M")
+        return localtime.local(value, zone).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, int):
@@ -104,7 +94,7 @@ def csv_value(value, zone=None):
 def stream_csv(header, rows):
     """Yield the CSV text in chunks: the BOM, the header (option labels, typed by the
     staff, are neutralised too), then the rows."""
-    zone = time_zone()
+    zone = localtime.zone()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([neutralise(name) for name in header])
@@ -174,7 +164,7 @@ def xlsx_converter(sheet):
     amount or a date (in the association's time zone, looked up once), text cleaned and
     neutralised, an empty text as no cell, other values (integers, None) as they are
     (openpyxl needs no cell object for them, which keeps 30,000 rows quick to write)."""
-    zone = time_zone()
+    zone = localtime.zone()
     euro, day, moment = (formatted_cells(sheet, number_format) for number_format in
                          (EURO_FORMAT, DATE_FORMAT, DATETIME_FORMAT))
 
@@ -192,7 +182,7 @@ def xlsx_converter(sheet):
             # A float: openpyxl writes it a third faster than a Decimal, and cents survive.
             return euro(float(value))
         if isinstance(value, datetime):
-            return moment(local_time(value, zone))
+            return moment(localtime.local(value, zone))
         if isinstance(value, date):
             return day(value)
         return value

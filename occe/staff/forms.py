@@ -1,6 +1,6 @@
 """The staff's forms on a membership: documents, payments, validation, reopening."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from .. import localtime
 from ..models import Membership, Payment
 from ..money import AmountError, parse_euros, to_cents
 from .staff_forms import OneLineForm
@@ -50,7 +51,7 @@ class FrenchSelectField(SelectField):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > localtime.today():
         raise ValidationError("La date ne peut pas être dans le futur.")
 
 
@@ -59,7 +60,7 @@ class ReceiptForm(FlaskForm):
 
     received_on = FrenchDateField(
         "Reçu le", validators=[InputRequired("Indiquez la date de réception."), not_in_future],
-        default=date.today,
+        default=localtime.today,
     )
 
 
@@ -73,7 +74,7 @@ class PaymentForm(OneLineForm):
     )
     paid_on = FrenchDateField(
         "Date", validators=[InputRequired("Indiquez la date du règlement."), not_in_future],
-        default=date.today,
+        default=localtime.today,
     )
     reference = StringField(
         "Référence", validators=[Length(max=80, message="80 caractères au plus.")]

@@ -7,12 +7,13 @@ the chosen options, the payments and the documents loaded in bulk beforehand.
 """
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from peewee import SQL, Case, fn
 
-from .. import fees
+from .. import fees, localtime
 from ..db import is_sqlite
 from ..models import (
     Cooperative,
@@ -173,48 +174,57 @@ class Week:
     occe: int
 
 
-def _week_start(column):
-    """SQL: the Monday of the week of a timestamp column, as a date."""
+def _quarter_hour(column):
+    """SQL: a UTC timestamp column cut to its quarter hour, as ``YYYY-MM-DD HH:MM`` text.
+
+    Every time zone's offset is a multiple of a quarter hour, so each group falls on one
+    day of the association's, which the database cannot tell (SQLite knows no zones).
+    """
     if is_sqlite():
-        return fn.date(column, "weekday 0", "-6 days")
-    # The unit is written in the SQL, not bound: PostgreSQL would see the SELECT's
-    # date_trunc($1, …) and the GROUP BY's date_trunc($3, …) as different expressions.
-    return fn.date_trunc(SQL("'week'"), column).cast("date")
+        minutes = fn.strftime("%M", column).cast("INTEGER") / 15 * 15
+        return fn.strftime("%Y-%m-%d %H:", column).concat(fn.printf("%02d", minutes))
+    quarters = fn.floor(fn.date_part("minute", column) / 15) * SQL("interval '15 minutes'")
+    return fn.to_char(fn.date_trunc("hour", column) + quarters, "YYYY-MM-DD HH24:MI")
 
 
-def _as_date(value):
-    """Return a date from what the database gives back (a date, a datetime or text)."""
-    if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+def monday_of(day):
+    """Return the Monday of the week of ``day``."""
+    return day - timedelta(days=day.weekday())
 
 
-def _count_by_week(campaign, column):
-    week = _week_start(column)
+def _count_by_week(campaign, column, zone):
+    """Return ``{Monday: count}`` of the campaign's memberships by the association's week
+    of ``column`` (a UTC timestamp)."""
     rows = (
-        Membership.select(week, fn.COUNT(Membership.id))
+        Membership.select(_quarter_hour(column), fn.COUNT(Membership.id))
         .where((Membership.campaign == campaign) & column.is_null(False))
-        .group_by(week)
+        .group_by(SQL("1"))  # PostgreSQL: the SELECT's expression, bound values and all
         .tuples()
     )
-    return {_as_date(monday): count for monday, count in rows}
+    counts = Counter()
+    for quarter, count in rows:
+        moment = datetime.strptime(quarter, "%Y-%m-%d %H:%M")
+        counts[monday_of(localtime.local(moment, zone).date())] += count
+    return counts
 
 
 def weekly_validations(campaign, today=None):
     """Return ``Week`` items from the campaign's opening to now (or its close).
 
     Counts the memberships *currently* validated by the school and by the OCCE, by the
-    week of that validation: a reopened membership leaves the chart until validated again.
+    week of that validation in the association's time zone: a reopened membership leaves
+    the chart until validated again.
     """
-    school = _count_by_week(campaign, Membership.school_validated_at)
-    occe = _count_by_week(campaign, Membership.occe_validated_at)
-    today = today or date.today()
+    zone = localtime.zone()
+    school = _count_by_week(campaign, Membership.school_validated_at, zone)
+    occe = _count_by_week(campaign, Membership.occe_validated_at, zone)
+    today = today or localtime.today()
     end = min(today, campaign.closes_on) if campaign.closes_on else today
     known = list(school) + list(occe)
     first = min([campaign.opens_on or end] + known)
     last = max([end] + known)
-    monday = first - timedelta(days=first.weekday())
-    last = max(monday, last - timedelta(days=last.weekday()))
+    monday = monday_of(first)
+    last = max(monday, monday_of(last))
     monday = max(monday, last - timedelta(weeks=MAX_WEEKS - 1))
     weeks = []
     while monday <= last:
