@@ -35,6 +35,19 @@
     }
   });
 
+  // Escape in a line being edited puts the saved line back, as its "Annuler" link does.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) {
+      return;
+    }
+    var row = event.target.closest("tr.line--form");
+    var cancel = row && row.querySelector("a[aria-keyshortcuts='Escape']");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
   // A swap that takes away the focused element (a line saved, put back by "Annuler" or
   // deleted) would drop a keyboard user at the top of the page. The focus goes to the
   // same row again (its "Modifier" link), else to the row that took a deleted row's place.

@@ -1,5 +1,5 @@
 """Keyboard only: the membership is filled, corrected and validated with Tab, Shift+Tab,
-Enter and Space, never the mouse. The focus is always visible and never falls back to
+Enter, Space and Escape, never the mouse. The focus is always visible and never falls back to
 <body> after htmx swaps a row."""
 
 import re
@@ -100,6 +100,14 @@ def test_fill_correct_and_validate_with_the_keyboard(page, new_school):
     expect(page.get_by_role("button", name="Enregistrer")).to_be_visible()
     tab_to(page, "^Annuler$")
     page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Enregistrer")).to_have_count(0)
+    expect_focus(page, page.get_by_role("link", name="Modifier la ligne CE1"))
+
+    # Escape does the same as "Annuler": what was typed is dropped, the saved line is back.
+    page.keyboard.press("Enter")
+    expect_focus(page, page.get_by_role("textbox", name="Classe ou fonction").first)
+    page.keyboard.type("CM2")
+    page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Enregistrer")).to_have_count(0)
     expect_focus(page, page.get_by_role("link", name="Modifier la ligne CE1"))
 
