@@ -29,6 +29,9 @@ graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# gunicorn's usual line and the time taken. The address is the client nginx saw: the
+# app's ProxyFix has put it in the request's REMOTE_ADDR by the time the line is written.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 errorlog = "-"
 # Its default path ($HOME/.gunicorn/gunicorn.ctl) is one per user: a second instance
 # (the benchmarks' floor, another install) would take it over. systemd manages the process.

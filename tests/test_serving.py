@@ -2,7 +2,9 @@
 
 import os
 import runpy
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -76,6 +78,23 @@ def test_gunicorn_host_port_and_workers_can_be_overridden(monkeypatch):
                                  PORT="5181", WEB_CONCURRENCY="3")
     assert settings["bind"] == "0.0.0.0:5181"
     assert settings["workers"] == 3
+
+
+def test_gunicorn_logs_the_time_each_request_took(monkeypatch):
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger, SafeAtoms
+
+    settings = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")
+    config = Config()
+    config.set("access_log_format", settings["access_log_format"])
+    environ = {"REMOTE_ADDR": "203.0.113.7", "REQUEST_METHOD": "GET", "RAW_URI": "/connexion",
+               "SERVER_PROTOCOL": "HTTP/1.1"}
+    response = SimpleNamespace(status="200 OK", headers=[], sent=2048)
+    atoms = Logger(config).atoms(response, SimpleNamespace(headers=[]), environ,
+                                 timedelta(milliseconds=42))
+    line = config.access_log_format % SafeAtoms(atoms)
+    assert line.startswith("203.0.113.7 - - [")
+    assert line.endswith('"GET /connexion HTTP/1.1" 200 2048 "-" "-" 42ms')
 
 
 class FakeArbiter:
