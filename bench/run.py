@@ -336,6 +336,20 @@ class Install:
             ]).execute()
             refresh_totals(membership)
 
+    def most_lines(self, logins):
+        """Return the most lines one of ``logins``' memberships holds."""
+        from peewee import fn
+
+        from occe.db import db
+        from occe.models import Cooperative, Membership, MembershipLine, User
+
+        self.bind()
+        counts = (MembershipLine.select(fn.COUNT(MembershipLine.id).alias("lines"))
+                  .join(Membership).join(Cooperative).join(User)
+                  .where(User.login.in_(logins)).group_by(Membership.id))
+        with db.connection_context():
+            return max((row.lines for row in counts), default=0)
+
     def clear_lines(self, logins):
         """Empty the memberships of ``logins`` (between load runs)."""
         from occe.db import db
@@ -383,6 +397,8 @@ def row_save_answers(port, session):
 
 def bench_load(install, options, backend, notes):
     """Row-save vs floor at each connection count; return ``{(server, c): [runs]}``."""
+    from occe.membership.forms import MAX_LINES
+
     logins = install.bench_schools(options.schools)
     app_port, floor_port = free_port(options.port), free_port(options.port + 3)
     floor_env = {**install.env}
@@ -411,6 +427,10 @@ def bench_load(install, options, backend, notes):
                     figures = run_wrk(port, connections, options.seconds, sessions)
                     figures["locked"] = app_server.locked_errors() - locked_before
                     runs.setdefault((name, connections), []).append(figures)
+                    if name == "appli" and install.most_lines(logins) >= MAX_LINES:
+                        notes.append(f"{backend}, {connections} connexions : une école a atteint "
+                                     f"la limite de {MAX_LINES} lignes (réponses 422 comptées en "
+                                     "erreurs) : il faut plus d'écoles (`bench_schools`).")
     return runs
 
 
@@ -692,10 +712,12 @@ def parse_args(argv):
     options.line_sizes = [1, 30, 100]
     if options.quick:
         options.sizes, options.seconds, options.repeat, options.page_repeat = [300], 3, 1, 3
-        options.schools = 10
+        options.schools = 40
     else:
         options.sizes, options.seconds, options.repeat = [300, 3000, 30000], 15, 3
-        options.page_repeat, options.schools = 10, 50
+        # Each school must stay under the limit of lines for a whole run: at 600 saves a
+        # second for 15 s, 200 schools get about 45 lines each (MAX_LINES is 100).
+        options.page_repeat, options.schools = 10, 200
     return options
 
 
