@@ -7,12 +7,22 @@ worker waits on the disk). ``WEB_CONCURRENCY`` overrides it.
 """
 
 import os
+import sys
+
+# sysexits' EX_CONFIG: a configuration to fix. The systemd unit of docs/deploy.md does not
+# restart on it (RestartPreventExitStatus), rather than failing again every five seconds.
+EX_CONFIG = 78
+
+
+def refuse(message):
+    """Stop gunicorn: ``message`` on its error output (the journal), status EX_CONFIG."""
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(EX_CONFIG)
+
 
 if not os.environ.get("OCCE_SECRET_KEY"):
-    raise SystemExit(
-        "OCCE_SECRET_KEY manque : un serveur de production ne sert pas la démonstration. "
-        "Voir docs/deploy.md (fichier d'environnement /etc/occe/occe.env)."
-    )
+    refuse("OCCE_SECRET_KEY manque : un serveur de production ne sert pas la démonstration. "
+           "Voir docs/deploy.md (fichier d'environnement /etc/occe/occe.env).")
 
 wsgi_app = "app:app"
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -58,7 +68,7 @@ def on_starting(server):
     with app.app_context():
         problem = schema_behind()
     if problem:
-        raise SystemExit(f"{problem} Voir docs/deploy.md.")
+        refuse(f"{problem} Voir docs/deploy.md.")
 
 
 def when_ready(server):

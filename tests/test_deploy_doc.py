@@ -126,6 +126,8 @@ def test_the_service_runs_gunicorn_from_the_code_with_the_guide_s_settings(monke
     assert service["Type"] == "notify"  # gunicorn tells systemd when it listens
     assert int(service["TimeoutStopSec"]) > gunicorn_settings(monkeypatch)["graceful_timeout"]
     assert service["EnvironmentFile"] == "/etc/occe/occe.env"
+    # A configuration gunicorn refuses is not started again and again.
+    assert service["RestartPreventExitStatus"] == str(gunicorn_settings(monkeypatch)["EX_CONFIG"])
     environment = dict(line.split("=", 1) for line in FILES["/etc/occe/occe.env"].splitlines()
                        if line and not line.startswith("#"))
     assert service["ReadWritePaths"] == environment["OCCE_DATA_DIR"]

@@ -62,9 +62,11 @@ def gunicorn_settings(monkeypatch, **environ):
     return runpy.run_path(str(GUNICORN_CONF))
 
 
-def test_gunicorn_refuses_to_serve_the_demo(monkeypatch):
-    with pytest.raises(SystemExit, match="OCCE_SECRET_KEY"):
+def test_gunicorn_refuses_to_serve_the_demo(monkeypatch, capsys):
+    with pytest.raises(SystemExit) as stopped:
         gunicorn_settings(monkeypatch)
+    assert stopped.value.code == 78  # EX_CONFIG: systemd does not start it again
+    assert "OCCE_SECRET_KEY manque" in capsys.readouterr().err
 
 
 def test_gunicorn_serves_on_localhost_with_workers_from_the_cores(monkeypatch):
@@ -110,14 +112,16 @@ def test_gunicorn_serves_a_database_at_the_latest_schema(app, monkeypatch):
     on_starting(FakeArbiter(app))
 
 
-def test_gunicorn_refuses_a_database_that_init_db_has_not_made(tmp_path, monkeypatch):
+def test_gunicorn_refuses_a_database_that_init_db_has_not_made(tmp_path, monkeypatch, capsys):
     from occe import create_app
 
     empty = create_app({"SECRET_KEY": "k", "TESTING": True, "DATA_DIR": str(tmp_path),
                         "DATABASE_URL": f"sqlite:///{tmp_path / 'vide.db'}"})
     on_starting = gunicorn_settings(monkeypatch, OCCE_SECRET_KEY="k")["on_starting"]
-    with pytest.raises(SystemExit, match="lancez « flask init-db »"):
+    with pytest.raises(SystemExit) as stopped:
         on_starting(FakeArbiter(empty))
+    assert stopped.value.code == 78
+    assert "lancez « flask init-db »" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("preload", [True, False])
