@@ -215,25 +215,54 @@ def render_pdf(template, **context):
     return render_pdf_html(render_template(f"pdf/{template}", **context))
 
 
-def join_pdfs(documents):
+def join_pdfs(documents, titles=None):
     """Return the PDF made of ``documents`` (PDF bytes), one after the other.
 
     The pages are copied as they are (qpdf, through pikepdf). A font the documents
     embed identically (see ``SUBSET_ALPHABET``) is written once: every page names the
     first copy, and qpdf writes only the objects the pages reach.
+
+    ``titles``, one per document, become bookmarks to each document's first page;
+    without them, the documents' own top-level bookmarks are kept (joining joined
+    files). A file with bookmarks opens with the viewer's side panel listing them.
     """
     joined = pikepdf.Pdf.new()
     sources = []  # kept open until saved: qpdf reads their streams then
-    for document in documents:
+    bookmarks = []
+    for number, document in enumerate(documents):
         source = pikepdf.Pdf.open(io.BytesIO(document))
         sources.append(source)
+        first = len(joined.pages)
+        if titles is None:
+            bookmarks.extend((title, first + page) for title, page in bookmarks_of(source))
+        else:
+            bookmarks.append((titles[number], first))
         joined.pages.extend(source.pages)
     share_fonts(joined)
+    if bookmarks:
+        with joined.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in bookmarks)
+        joined.Root.PageMode = pikepdf.Name.UseOutlines
     output = io.BytesIO()
     joined.save(output, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     for source in sources:
         source.close()
     return output.getvalue()
+
+
+def bookmarks_of(pdf):
+    """Return ``(title, page index)`` of the top-level bookmarks of ``pdf`` that point to
+    one of its pages (those ``join_pdfs`` writes)."""
+    if "/Outlines" not in pdf.Root:
+        return []
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    found = []
+    with pdf.open_outline() as outline:
+        for item in outline.root:
+            target = item.destination
+            if isinstance(target, pikepdf.Array) and len(target) and target[0].objgen in pages:
+                found.append((item.title, pages[target[0].objgen]))
+    return found
 
 
 def share_fonts(pdf):

@@ -56,6 +56,12 @@ def test_one_page_per_membership_validated_by_the_occe_in_number_order(
     assert all(TITLES[documents] in page for page in pages)
     assert not [page for page in pages if "en attente" in page or "brouillon" in page]
     assert font_file_count(response.data) == 2  # shared by the chunks the workers joined
+    # Each page has its bookmark, kept through the join of the workers' chunks; the
+    # viewer opens with the list.
+    reader = PdfReader(io.BytesIO(response.data))
+    assert [(item.title, reader.get_destination_page_number(item)) for item in reader.outline] == [
+        (f"{number} — École {number}", page) for page, number in enumerate(sorted(VALIDATED_NUMBERS))]
+    assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"
 
 
 def font_file_count(data):

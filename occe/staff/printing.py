@@ -5,7 +5,8 @@ xhtml2pdf renders one document at a time per process (it holds a global lock), s
 documents are rendered by a pool of processes, one per core, each building its own app
 and loading the fonts and templates once (``occe.pdf.warm_up``), then rendering a chunk
 of memberships (read in one query, with the association) into one small PDF; the
-chunks are then joined in order (``occe.pdf.join_pdfs``, qpdf). Every attestation
+chunks are then joined in order (``occe.pdf.join_pdfs``, qpdf), each document with a
+bookmark (number and school) so that the staff find one school's page. Every attestation
 embeds the same font subsets, which the joined file holds once: 1,000 attestations
 weigh about 2.5 MB, not 45. The pool is started with ``spawn``: a fresh interpreter
 inherits nothing of the gunicorn worker that asks (its open database connection, its
@@ -115,7 +116,14 @@ def _render_chunk(kind, membership_ids):
         }
         association = Association.current()
         render = RENDERERS[printable.kind]
-        return join_pdfs(render(memberships[i], association) for i in membership_ids)
+        ordered = [memberships[i] for i in membership_ids]
+        return join_pdfs([render(m, association) for m in ordered],
+                         titles=[bookmark_title(m.cooperative) for m in ordered])
+
+
+def bookmark_title(cooperative):
+    """The bookmark of a cooperative's document in a bulk file: its number and school."""
+    return f"{cooperative.number} — {cooperative.school_name}"
 
 
 def workers():
