@@ -42,6 +42,8 @@ def default_settings(data_dir):
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SQLITE_BUSY_TIMEOUT_MS=10_000,
+        # The association's: dates shown, the current day, the dashboard's weeks.
+        TIMEZONE="Europe/Paris",
     )
 
 

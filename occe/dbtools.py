@@ -271,7 +271,8 @@ def seed_scale(count, seed=2026):
                                   adults=adults, pupils=pupils, created_at=now)
                              for label, person, adults, pupils in membership_lines)
                 if state != Membership.DRAFT:
-                    validated = now - timedelta(days=rng.randint(1, 40))
+                    # Any time of the last 40 days, as a real campaign's validations.
+                    validated = now - timedelta(seconds=rng.randint(86_400, 40 * 86_400))
                     membership["snapshot"] = json.dumps(recap.as_dict())
                     membership["school_validated_at"] = validated
                     events.append(dict(at=validated, action="membership_school_validated",

@@ -9,8 +9,7 @@ from .money import LOCALE, format_euros, format_number, from_cents
 
 def init_app(app):
     """Register the filters on ``app``."""
-    app.config.setdefault("TIMEZONE", "Europe/Paris")
-    zone = get_timezone(app.config["TIMEZONE"])
+    zone = get_timezone(app.config["TIMEZONE"])  # an unknown name stops the start here
 
     @app.template_filter("euros")
     def euros(amount):
@@ -41,4 +40,3 @@ def init_app(app):
         if value is None:
             return ""
         return format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo=zone, locale=LOCALE)
-

@@ -53,6 +53,9 @@ def test_the_log_shows_who_when_what_and_where(staff, events):
     ("du=2026-10-05", ["Adhésion rouverte", "Échec de connexion"]),
     ("au=2026-10-05", ["Règlement enregistré", "Adhésion rouverte"]),
     ("du=2026-10-02&au=2026-10-04", []),
+    # The days are Paris's: 9 October, 23:30 UTC is 10 October, 01:30 in Paris.
+    ("du=2026-10-10&au=2026-10-10", ["Échec de connexion"]),
+    ("au=2026-10-09", ["Règlement enregistré", "Adhésion rouverte"]),
     ("du=pas-une-date", ["Règlement enregistré", "Adhésion rouverte", "Échec de connexion"]),
 ])
 def test_filters(staff, events, query, expected):

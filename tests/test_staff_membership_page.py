@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from occe import localtime
 from occe.models import AuditEvent, DocumentReceipt, Membership, Payment, User
 
 from .factories import WORKED_EXAMPLE_LINES, make_cooperative, make_membership, make_user
@@ -63,6 +64,22 @@ def test_a_date_typed_the_french_way_is_accepted_and_corrected(staff, membership
     staff.post(url(membership, "documents/engagement"), data={"engagement-received_on": "2026-10-15"})
     staff.post(url(membership, "documents/engagement"), data={"engagement-received_on": "16/10/2026"})
     assert [r.received_on for r in DocumentReceipt.select()] == [date(2026, 10, 16)]
+
+
+def test_the_future_starts_after_the_associations_today(app, staff, membership):
+    """Kiritimati (UTC+14) is always a day or two ahead of Pago Pago (UTC−11): its today
+    is a date of the past or present there, of the future in Pago Pago."""
+    app.config["TIMEZONE"] = "Pacific/Kiritimati"
+    with app.app_context():
+        today_in_kiritimati = localtime.today().isoformat()
+    response = staff.post(url(membership, "documents/engagement"),
+                          data={"engagement-received_on": today_in_kiritimati})
+    assert response.status_code == 303
+    app.config["TIMEZONE"] = "Pacific/Pago_Pago"
+    response = staff.post(url(membership, "documents/changement"),
+                          data={"changement-received_on": today_in_kiritimati})
+    assert response.status_code == 422
+    assert "La date ne peut pas être dans le futur." in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("value, message", [

@@ -1,11 +1,12 @@
 """The audit log page: who did what, when, on which cooperative; filterable."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import render_template, request
 from peewee import JOIN
 
+from .. import localtime
 from ..auth import staff_required
 from ..models import AuditEvent, Cooperative
 from . import bp
@@ -106,12 +107,11 @@ def filtered_events(filters):
     if filters.cooperative:
         pattern = f"%{filters.cooperative}%"
         conditions.append((Cooperative.number ** pattern) | (Cooperative.school_name ** pattern))
-    # Days are the association's days in its time zone only approximately: events are
-    # stored in UTC, and a day's bounds are taken in UTC.
+    # The days are the association's (the page shows its times); events are stored in UTC.
     if filters.since:
-        conditions.append(AuditEvent.at >= datetime.combine(filters.since, time.min))
+        conditions.append(AuditEvent.at >= localtime.utc_start(filters.since))
     if filters.until:
-        conditions.append(AuditEvent.at < datetime.combine(filters.until + timedelta(days=1), time.min))
+        conditions.append(AuditEvent.at < localtime.utc_start(filters.until + timedelta(days=1)))
     if conditions:
         query = query.where(*conditions)
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

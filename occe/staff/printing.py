@@ -122,7 +122,7 @@ def _render_chunk(kind, membership_ids):
 
 
 def bookmark_title(cooperative):
-    """The bookmark of a cooperative's document in a bulk file: its number and school."""
+    """Return the bookmark of a cooperative's document in a bulk file: number and school."""
     return f"{cooperative.number} — {cooperative.school_name}"
 
 

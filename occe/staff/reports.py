@@ -177,8 +177,9 @@ class Week:
 def _quarter_hour(column):
     """SQL: a UTC timestamp column cut to its quarter hour, as ``YYYY-MM-DD HH:MM`` text.
 
-    Every time zone's offset is a multiple of a quarter hour, so each group falls on one
-    day of the association's, which the database cannot tell (SQLite knows no zones).
+    Every current time zone offset is a multiple of a quarter hour, so each group falls
+    on one day of the association's, which the database cannot tell (SQLite knows no
+    zones).
     """
     if is_sqlite():
         minutes = fn.strftime("%M", column).cast("INTEGER") / 15 * 15
@@ -203,7 +204,7 @@ def _count_by_week(campaign, column, zone):
     )
     counts = Counter()
     for quarter, count in rows:
-        moment = datetime.strptime(quarter, "%Y-%m-%d %H:%M")
+        moment = datetime.fromisoformat(quarter)
         counts[monday_of(localtime.local(moment, zone).date())] += count
     return counts
 

@@ -35,9 +35,10 @@
     }
   });
 
-  // Escape in a line being edited puts the saved line back, as its "Annuler" link does.
+  // Escape in a line being edited puts the saved line back, as its "Annuler" link does
+  // (once: the link shares the row form's hx-sync="this:drop", a held key sends one GET).
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) {
+    if (event.key !== "Escape" || event.isComposing || event.defaultPrevented || !event.target.closest) {
       return;
     }
     var row = event.target.closest("tr.line--form");
