@@ -39,7 +39,10 @@ def expect_focus(page, locator):
 def tab_to(page, name, backwards=False, limit=60):
     """Press Tab (Shift+Tab) until the focus is on what is named ``name`` (a regex).
 
-    Nothing is pressed when the focus is there already (an autofocus field)."""
+    Nothing is pressed when the focus is there already (an autofocus field). A page just
+    reached is first left to load its style sheet (the focus ring is in it), as a person
+    sees it before pressing Tab."""
+    page.wait_for_load_state()
     current = page.evaluate(FOCUSED)
     if current and re.search(name, current["name"]):
         return
