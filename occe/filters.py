@@ -1,15 +1,17 @@
 """Jinja filters for French display: euros, numbers, dates in the association's time zone."""
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, get_timezone
+from babel.dates import format_date, format_datetime
 
+from . import localtime
 from .money import LOCALE, format_euros, format_number, from_cents
 
 
 def init_app(app):
     """Register the filters on ``app``."""
-    zone = get_timezone(app.config["TIMEZONE"])  # an unknown name stops the start here
+    ZoneInfo(app.config["TIMEZONE"])  # an unknown name stops the start here
 
     @app.template_filter("euros")
     def euros(amount):
@@ -31,7 +33,7 @@ def init_app(app):
         if value is None:
             return ""
         if isinstance(value, datetime):
-            return format_datetime(value, format, tzinfo=zone, locale=LOCALE)
+            return format_datetime(value, format, tzinfo=localtime.zone(), locale=LOCALE)
         return format_date(value, format, locale=LOCALE)
 
     @app.template_filter("datetime_fr")
@@ -39,4 +41,4 @@ def init_app(app):
         """A UTC datetime → ``27 novembre 2026 à 14:05`` in the association's time zone."""
         if value is None:
             return ""
-        return format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo=zone, locale=LOCALE)
+        return format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo=localtime.zone(), locale=LOCALE)
